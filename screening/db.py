@@ -1,0 +1,123 @@
+"""Storage: the one place that opens the SQLite database and applies migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sqlite3
+from collections.abc import Iterator
+
+import click
+from flask import Flask
+from flask import current_app
+from flask import g
+from sqlite_utils import Database
+
+# Modules holding a `migrations` set (sqlite-utils Migrations), applied in this order.
+MIGRATION_MODULES = (
+    "screening.schema",
+    "screening.directory_schema",
+    "screening.equity_schema",
+)
+
+BUSY_TIMEOUT_MS = 15000
+
+
+def connect(path: str) -> Database:
+    """Open a connection with the settings every connection needs."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return Database(conn)
+
+
+def get_db() -> Database:
+    """The request's database connection, opened on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def one(db: Database, sql: str, params: list | dict | None = None) -> dict | None:
+    """The first row of a query as a dict, or None."""
+    return next(db.query(sql, params or []), None)
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's connection, rolling back anything left open."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.rollback()
+        db.close()
+
+
+@contextlib.contextmanager
+def write(db: Database | None = None) -> Iterator[Database]:
+    """A write transaction that takes the write lock first (BEGIN IMMEDIATE).
+
+    Read-then-write flows would otherwise fail with SQLITE_BUSY when another
+    worker commits between the read and the write.
+    """
+    db = db or get_db()
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def migration_sets():
+    """Every migration set, in application order."""
+    return [importlib.import_module(name).migrations for name in MIGRATION_MODULES]
+
+
+def migrate(db: Database) -> list[str]:
+    """Enable WAL and apply pending migrations; returns the names applied."""
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA journal_mode = WAL")
+    applied = []
+    for mset in migration_sets():
+        pending = [m.name for m in mset.pending(db)]
+        mset.apply(db)
+        applied.extend(f"{mset.name}:{name}" for name in pending)
+    return applied
+
+
+def is_migrated(db: Database) -> bool:
+    """True when every migration has been applied."""
+    return all(not mset.pending(db) for mset in migration_sets())
+
+
+@click.command("init-db")
+@click.option("--demo", is_flag=True, help="Load deterministic synthetic families and accounts.")
+def init_db_command(demo: bool) -> None:
+    """Create or migrate the database (idempotent); --demo loads demo data."""
+    from . import settings
+
+    if settings.ensure_secret_key(current_app):
+        click.echo("Generated a new secret key in the instance folder.")
+    db = connect(current_app.config["DATABASE"])
+    try:
+        applied = migrate(db)
+        click.echo(f"Migrations applied: {len(applied)}" if applied else "Database up to date.")
+        if demo:
+            from . import demo as demo_data
+
+            counts = demo_data.load(db, current_app.config)
+            click.echo(f"Demo data: {counts}")
+    finally:
+        db.close()
+
+
+def init_app(app: Flask) -> None:
+    """Register the teardown hook and the init-db command."""
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(init_db_command)
