@@ -21,10 +21,9 @@ class Defaults:
     # Mental-health instruments given to each parent: phq9 + gad7 until the site holds EPDS wording.
     MENTAL_HEALTH_INSTRUMENTS = ("phq9", "gad7")
     FAMILY_INSTRUMENTS = ("ahc_core", "nicu_needs")
-    EPDS_THRESHOLD_BIRTHING_PARENT = 13
-    EPDS_THRESHOLD_PARTNER = 10
-    PHQ2_ALWAYS_FULL = False
-    GAD2_ALWAYS_FULL = False
+    # Overrides of the scoring settings that forms/*.yaml declare with their defaults, e.g.
+    # {"epds_threshold_partner": 11, "phq2_always_full": True}.
+    SCORING_SETTINGS: dict = {}
     REFERRAL_FOLLOW_UP_DAYS = 7
     ADMISSION_SCREEN_DAYS = 7
     SUPPRESSION_THRESHOLD = 11
