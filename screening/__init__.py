@@ -13,6 +13,7 @@ from . import settings
 AREAS = (
     "screening.db",
     "screening.forms_registry",
+    "screening.ui_text",
     "screening.audit",
     "screening.web_security",
     "screening.auth",

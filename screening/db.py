@@ -108,6 +108,11 @@ def init_db_command(demo: bool) -> None:
     try:
         applied = migrate(db)
         click.echo(f"Migrations applied: {len(applied)}" if applied else "Database up to date.")
+        from . import directory
+
+        added = directory.load_starter(db)
+        if added:
+            click.echo(f"Starter resource directory: {added} services added.")
         if demo:
             from . import demo as demo_data
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
 from sqlite_utils import Database
 
+from . import timeutil
 from .commands import insert_user
 
 # username, role, password, display name. Synthetic accounts for the demo only.
@@ -14,13 +20,424 @@ DEMO_ACCOUNTS = (
     ("admin.lee", "admin", "demo-site-admin-01", "Sam Lee"),
 )
 
+SEED = 20261122
+FAMILY_COUNT = 40
+# Every demo name is synthetic; tests scan pages for them to prove managers never see them.
+FIRST = [
+    "María José",
+    "Keisha",
+    "Aiyana",
+    "Mei",
+    "Fatima",
+    "Olivia",
+    "Guadalupe",
+    "Tran",
+    "Leilani",
+    "Amara",
+    "Sofía",
+    "Jasmine",
+    "Priya",
+    "Hannah",
+    "Yesenia",
+    "Noor",
+    "Dakota",
+    "Rosa",
+    "Imani",
+    "Emily",
+]
+PARTNER = [
+    "José",
+    "Marcus",
+    "Tyler",
+    "Wei",
+    "Omar",
+    "Jacob",
+    "Luis",
+    "Minh",
+    "Kai",
+    "Kwame",
+    "Andrés",
+    "Darnell",
+    "Ravi",
+    "Noah",
+    "Javier",
+    "Hassan",
+    "Cody",
+    "Miguel",
+    "Andre",
+    "Ethan",
+]
+LAST = [
+    "Hernández",
+    "Washington",
+    "Begay",
+    "Lin",
+    "Haddad",
+    "Smith",
+    "Ramírez",
+    "Nguyen",
+    "Kahale",
+    "Mensah",
+    "Martínez",
+    "Johnson",
+    "Patel",
+    "Miller",
+    "Flores",
+    "Khalil",
+    "Yazzie",
+    "Gómez",
+    "Jackson",
+    "Brown",
+]
+RACES = [
+    ["hispanic"],
+    ["black"],
+    ["aian"],
+    ["asian"],
+    ["mena"],
+    ["white"],
+    ["hispanic"],
+    ["asian"],
+    ["nhpi"],
+    ["black"],
+    ["hispanic", "white"],
+    ["black"],
+    ["asian"],
+    ["white"],
+    ["hispanic"],
+    ["declined"],
+    ["aian", "white"],
+    ["hispanic"],
+    ["black"],
+    ["unknown"],
+]
+BABY = ["Mateo", "Zoe", "Liam", "Ava", "Elijah", "Isabella", "Santiago", "Mia", "Noah", "Luna"]
+
 
 def load(db: Database, config) -> dict:
     """Insert demo accounts and families unless present; returns counts added."""
-    added = {"users": 0}
+    added = {"users": 0, "families": 0}
     with db.atomic():
         for username, role, password, name in DEMO_ACCOUNTS:
             if not db["users"].count_where("username = ?", [username]):
                 insert_user(db, username, role, password, display_name=name, phone="(555) 010-4400")
                 added["users"] += 1
+    if db["families"].count_where("mrn LIKE 'DEMO%'"):
+        return added
+    from .directory import load_starter
+
+    load_starter(db)
+    registry = _registry(config)
+    if registry is None:
+        return added
+    with db.atomic():
+        added["families"] = _families(db, registry, config)
     return added
+
+
+def _registry(config):
+    try:
+        from .core.instruments import load_registry
+    except ImportError:
+        return None
+    shipped = Path(__file__).resolve().parent.parent / "forms"
+    override = Path(config["INSTANCE_FORMS"]) if config.get("INSTANCE_FORMS") else None
+    return load_registry(shipped, override if override and override.is_dir() else None)
+
+
+def _families(db: Database, registry, config) -> int:
+    from .core.scoring import score
+
+    rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
+    sw = {row["username"]: row["id"] for row in db.query("SELECT id, username FROM users")}
+    worker = sw["sw.garcia"]
+    today = timeutil.today()
+    settings = dict(registry.settings_defaults) | dict(config.get("SCORING_SETTINGS") or {})
+    for n in range(FAMILY_COUNT):
+        spanish = n % 3 == 0
+        lang = "es" if spanish else "en"
+        admitted = today - dt.timedelta(days=rng.randint(1, 200))
+        discharged = admitted + dt.timedelta(days=rng.randint(10, 60)) if n % 4 == 1 else None
+        if discharged and discharged > today + dt.timedelta(days=10):
+            discharged = None
+        stamp = timeutil.iso()
+        family_id = (
+            db["families"]
+            .insert(
+                {
+                    "mrn": f"DEMO{100200 + n * 7}",
+                    "admission_date": admitted.isoformat(),
+                    "discharge_date": discharged.isoformat() if discharged else None,
+                    "race_ethnicity": json.dumps(sorted(RACES[n % len(RACES)])),
+                    "insurance": [
+                        "public",
+                        "private",
+                        "public",
+                        "uninsured",
+                        "private",
+                        "unknown",
+                        "public",
+                        "other",
+                    ][n % 8],
+                    "zip": f"{rng.choice(['021', '100', '606', '787', '331', '036'])}{rng.randint(10, 99)}",
+                    "language": lang,
+                    "interpreter_needed": int(spanish and n % 2 == 0),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "created_by": worker,
+                }
+            )
+            .last_pk
+        )
+        babies = 1 + (n % 10 == 4) + 2 * (n % 20 == 9)  # some twins and one set of triplets
+        for b in range(babies):
+            db["infants"].insert(
+                {
+                    "family_id": family_id,
+                    "name": f"Baby {BABY[(n + b) % len(BABY)]} {LAST[n % len(LAST)]}",
+                    "dob": (admitted - dt.timedelta(days=rng.randint(0, 1))).isoformat(),
+                    "ga_weeks": rng.randint(24, 37),
+                    "ga_days": rng.randint(0, 6),
+                    "position": b + 1,
+                }
+            )
+        parent = (
+            db["caregivers"]
+            .insert(
+                {
+                    "family_id": family_id,
+                    "name": f"{FIRST[n % len(FIRST)]} {LAST[n % len(LAST)]}",
+                    "respondent": "birthing_parent",
+                    "phone": f"(555) 01{n % 10}-{2000 + n}",
+                    "language": lang,
+                    "interpreter_needed": int(spanish and n % 2 == 0),
+                    "created_at": stamp,
+                }
+            )
+            .last_pk
+        )
+        partner = None
+        if n % 3 != 2:
+            partner = (
+                db["caregivers"]
+                .insert(
+                    {
+                        "family_id": family_id,
+                        "name": f"{PARTNER[n % len(PARTNER)]} {LAST[(n + 3) % len(LAST)]}",
+                        "respondent": "partner",
+                        "phone": "",
+                        "language": lang,
+                        "interpreter_needed": 0,
+                        "created_at": stamp,
+                    }
+                )
+                .last_pk
+            )
+        if n % 10 == 7:
+            continue  # not yet screened: shows on the worklist as due
+        if n % 10 == 3:
+            _screening(
+                db,
+                family_id,
+                parent,
+                lang,
+                worker,
+                admitted,
+                status="declined",
+                instruments=list(config["FAMILY_INSTRUMENTS"]),
+            )
+            continue
+        answers = _answers(registry, rng, n)
+        instruments = list(config["FAMILY_INSTRUMENTS"]) + list(config["MENTAL_HEALTH_INSTRUMENTS"])
+        answers = {i: answers.get(i, {}) for i in instruments}
+        if n % 10 == 5:
+            # Interrupted: the family-level page is done, the rest waits to be resumed.
+            sid = _screening(
+                db, family_id, parent, lang, worker, admitted, "in_progress", instruments, page=2
+            )
+            _store_answers(db, sid, {"ahc_core": answers.get("ahc_core", {})}, worker)
+            continue
+        result = score(registry, "birthing_parent", answers, settings)
+        sid = _screening(
+            db, family_id, parent, lang, worker, admitted, "completed", instruments, result=result
+        )
+        _store_answers(db, sid, answers, worker)
+        _store_result(db, sid, family_id, result, acknowledged=n % 2 == 0, worker=worker)
+        _referrals(db, family_id, sid, parent, result, worker, n)
+        if partner and n % 2 == 0:
+            mh = list(config["MENTAL_HEALTH_INSTRUMENTS"])
+            partner_answers = {i: answers.get(i, {}) for i in mh}
+            result = score(registry, "partner", partner_answers, settings)
+            psid = _screening(
+                db, family_id, partner, lang, worker, admitted, "completed", mh, result=result
+            )
+            _store_answers(db, psid, partner_answers, worker)
+            _store_result(db, psid, family_id, result, acknowledged=True, worker=worker)
+    return FAMILY_COUNT
+
+
+def _answers(registry, rng: random.Random, n: int) -> dict:
+    """Plausible answers: mostly low-need, with some needs, help requests and a few alerts."""
+    from .core.instruments import visible_items
+
+    answers: dict[str, dict] = {}
+    for instrument in registry.instruments.values():
+        if instrument.id == "epds":
+            continue
+        chosen: dict = {}
+        for _round in range(3):  # gates and follow-ups open more items as answers arrive
+            for item in visible_items(instrument, chosen):
+                if item.id in chosen or not item.options:
+                    continue
+                options = list(item.options)
+                if item.type == "multi":
+                    pick = options[-1] if rng.random() < 0.7 else rng.choice(options[:-1])
+                    chosen[item.id] = [pick.code]
+                    continue
+                needy = rng.random() < (0.35 if n % 4 == 0 else 0.15)
+                weights = [4 if i == 0 else (2 if needy else 0.4) for i in range(len(options))]
+                if item.id.endswith("_help"):
+                    weights = [3, 1, 1][: len(options)] + [1] * max(0, len(options) - 3)
+                chosen[item.id] = rng.choices(options, weights=weights)[0].code
+        if n % 13 == 6 and instrument.id == "phq9":
+            chosen.setdefault("phq9_9", 1)  # a self-harm answer: raises an alert
+            chosen["phq9_9"] = 1
+        if n % 11 == 2 and instrument.id == "ahc_core" and "ahc_7" in chosen:
+            chosen["ahc_7"] = "declined"
+        answers[instrument.id] = chosen
+    return answers
+
+
+def _screening(
+    db, family_id, caregiver_id, lang, worker, admitted, status, instruments, result=None, page=0
+):
+    started = timeutil.iso(
+        dt.datetime.combine(admitted + dt.timedelta(days=2), dt.time(14, 0), tzinfo=dt.UTC)
+    )
+    return (
+        db["screenings"]
+        .insert(
+            {
+                "family_id": family_id,
+                "caregiver_id": caregiver_id,
+                "timepoint": "admission",
+                "mode": "interview" if lang == "en" else "interpreter",
+                "language": lang,
+                "instruments": json.dumps(instruments),
+                "status": status,
+                "decline_reason": "declined" if status == "declined" else None,
+                "page": page,
+                "result": json.dumps(result) if result else None,
+                "started_by": worker,
+                "started_at": started,
+                "updated_by": worker,
+                "updated_at": started,
+                "completed_at": started if status == "completed" else None,
+            }
+        )
+        .last_pk
+    )
+
+
+def _store_answers(db, screening_id, answers, worker):
+    stamp = timeutil.iso()
+    for instrument, items in answers.items():
+        for item, value in items.items():
+            db["answers"].insert(
+                {
+                    "screening_id": screening_id,
+                    "instrument": instrument,
+                    "item": item,
+                    "value": None if value == "declined" else json.dumps(value),
+                    "declined": int(value == "declined"),
+                    "answered_at": stamp,
+                    "answered_by": worker,
+                }
+            )
+
+
+def _store_result(db, screening_id, family_id, result, acknowledged, worker):
+    stamp = timeutil.iso()
+    for domain, outcome in result["domains"].items():
+        db["domain_results"].insert(
+            {
+                "screening_id": screening_id,
+                "domain": domain,
+                "status": outcome["status"],
+                "wants_help": outcome["wants_help"],
+                "reasons": json.dumps(outcome.get("reasons", [])),
+            }
+        )
+    for alert in result["alerts"]:
+        db["alerts"].insert(
+            {
+                "screening_id": screening_id,
+                "family_id": family_id,
+                "kind": alert["kind"],
+                "instrument": alert.get("instrument", ""),
+                "item": alert.get("item", ""),
+                "created_at": stamp,
+                "acknowledged_at": stamp if acknowledged else None,
+                "acknowledged_by": worker if acknowledged else None,
+                "followup_note": "Demo: assessed by the unit social worker the same shift."
+                if acknowledged
+                else None,
+            }
+        )
+    if acknowledged and not result["alerts"]:
+        db["screenings"].update(
+            screening_id, {"status": "closed", "closed_at": stamp, "closed_by": worker}
+        )
+
+
+def _referrals(db, family_id, screening_id, caregiver_id, result, worker, n):
+    """Referrals through the referral module's own matching, moved along their lifecycle."""
+    try:
+        from .referrals import create_suggestions
+    except ImportError:
+        return
+    ids = create_suggestions(
+        db,
+        family_id=family_id,
+        screening_id=screening_id,
+        caregiver_id=caregiver_id,
+        result=result,
+        language="es" if n % 3 == 0 else "en",
+        user_id=worker,
+    )
+    stamp = timeutil.iso()
+    path = ["accepted", "sent", "connected", "not_connected", "declined"]
+    for k, rid in enumerate(ids):
+        target = path[(n + k) % len(path)]
+        steps = {
+            "accepted": ["accepted"],
+            "sent": ["accepted", "sent"],
+            "connected": ["accepted", "sent", "connected"],
+            "not_connected": ["accepted", "sent", "not_connected"],
+            "declined": ["declined"],
+        }[target]
+        previous = "suggested"
+        for step in steps:
+            changes = {"status": step, "updated_at": stamp}
+            if step == "accepted":
+                changes |= {"accepted_at": stamp, "owner_id": worker}
+            if step == "sent":
+                due = (timeutil.today() + dt.timedelta(days=(n % 9) - 4)).isoformat()
+                changes |= {"sent_at": stamp, "follow_up_due": due}
+            if step in ("connected", "not_connected", "declined"):
+                changes["closed_at"] = stamp
+            if step == "not_connected":
+                changes["reason"] = ["unreachable", "no_capacity", "not_eligible"][n % 3]
+            db["referrals"].update(rid, changes)
+            db["referral_events"].insert(
+                {
+                    "referral_id": rid,
+                    "at": stamp,
+                    "user_id": worker,
+                    "from_status": previous,
+                    "to_status": step,
+                    "reason": changes.get("reason"),
+                    "note": "",
+                }
+            )
+            previous = step

@@ -18,25 +18,42 @@ def pytest_report_header(config):
     return f"sqlite {sqlite3.sqlite_version}, sqlite-utils {sqlite_utils.__version__}"
 
 
-@pytest.fixture
-def app(tmp_path, monkeypatch):
-    """A fresh app with a migrated database holding the demo data."""
-    monkeypatch.delenv("SCREENING_INSTANCE", raising=False)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-only-secret",
-            "WTF_CSRF_ENABLED": False,
-            "DATABASE": str(tmp_path / "test.sqlite"),
-            "INSTANCE_FORMS": str(tmp_path / "forms"),
-        }
-    )
+def make_config(tmp_path) -> dict:
+    """Settings for a test app whose files live in tmp_path."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-only-secret",
+        "WTF_CSRF_ENABLED": False,
+        "DATABASE": str(tmp_path / "test.sqlite"),
+        "INSTANCE_FORMS": str(tmp_path / "forms"),
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory):
+    """A migrated database with the demo data, built once and copied for each test."""
+    folder = tmp_path_factory.mktemp("demo")
+    app = create_app(make_config(folder))
     db = connect(app.config["DATABASE"])
     migrate(db)
     from screening import demo
 
-    demo.load(db, app.config)
+    with app.app_context():
+        demo.load(db, app.config)
     db.close()
+    return app.config["DATABASE"]
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, demo_database):
+    """A fresh app with its own copy of the demo database."""
+    monkeypatch.delenv("SCREENING_INSTANCE", raising=False)
+    app = create_app(make_config(tmp_path))
+    source = sqlite3.connect(demo_database)
+    target = sqlite3.connect(app.config["DATABASE"])
+    source.backup(target)
+    source.close()
+    target.close()
     yield app
 
 
@@ -74,7 +91,45 @@ class AuthActions:
 
     def login(self, role: str = "social_worker"):
         username, password = account(role)
-        return self._client.post("/login", data={"username": username, "password": password})
+        response = self._client.post("/login", data={"username": username, "password": password})
+        if role == "admin" and response.status_code == 302:
+            response = self._admin_code_step(username, response)
+        return response
+
+    def _admin_code_step(self, username: str, response):
+        """Admins give a TOTP code: enrol on first sign-in, else answer the code step."""
+        import datetime as dt
+
+        import pyotp
+
+        location = response.headers["Location"]
+        if location.endswith("/account/totp"):
+            page = self._client.get("/account/totp").get_data(as_text=True)
+            secret = re.search(r'class="totp-secret">([A-Z2-7 ]+)<', page).group(1)
+            url, secret, used = "/account/totp", secret.replace(" ", ""), set()
+        elif location.endswith("/login/code"):
+            database = connect(self._client.application.config["DATABASE"])
+            user = database.execute(
+                "SELECT id, totp_secret FROM users WHERE username = ?", [username]
+            ).fetchone()
+            used = {
+                r[0]
+                for r in database.execute(
+                    "SELECT detail FROM audit_log WHERE record_id = ? AND outcome = 'ok'",
+                    [str(user[0])],
+                )
+            }
+            database.close()
+            url, secret = "/login/code", user[1]
+        else:
+            return response
+        totp = pyotp.TOTP(secret)
+        step = totp.timecode(dt.datetime.now(dt.UTC))
+        # Each code is accepted once; a second sign-in in the same 30 s uses the next step.
+        for candidate in (step, step + 1, step - 1):
+            if not any(d.endswith(f"totp_step={candidate}") for d in used):
+                return self._client.post(url, data={"code": totp.generate_otp(candidate)})
+        return response
 
     def logout(self):
         return self._client.post("/logout")
@@ -113,3 +168,80 @@ def csrf_token(html: str) -> str:
     )
     assert match, "no csrf token in page"
     return match.group(1)
+
+
+INPUT_RE = re.compile(r"<input[^>]*>")
+ATTR_RE = re.compile(r'(\w[\w-]*)="([^"]*)"')
+
+
+def page_inputs(html: str) -> dict[str, list[tuple[str, str]]]:
+    """{field name: [(type, value), ...]} of the radio, checkbox and text inputs on a page."""
+    fields: dict[str, list[tuple[str, str]]] = {}
+    for tag in INPUT_RE.findall(html):
+        attrs = dict(ATTR_RE.findall(tag))
+        name = attrs.get("name", "")
+        if "__" not in name or name.startswith("csrf"):
+            continue
+        fields.setdefault(name, []).append((attrs.get("type", "text"), attrs.get("value", "")))
+    return fields
+
+
+class ScreenActions:
+    """Drive the screening flow through the test client, like a social worker would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def start(
+        self,
+        family_id: int,
+        caregiver_id: int,
+        *,
+        instruments,
+        language="en",
+        mode="interview",
+        timepoint="admission",
+        token=None,
+    ):
+        """Start a screening; returns the response (302 to the first page)."""
+        return self.client.post(
+            f"/families/{family_id}/screenings",
+            data={
+                "caregiver_id": str(caregiver_id),
+                "request_token": token or f"tok-{family_id}-{caregiver_id}-{len(instruments)}",
+                "timepoint": timepoint,
+                "mode": mode,
+                "language": language,
+                "instruments": list(instruments),
+                "decline_reason": "not_now",
+                "action": "start",
+            },
+        )
+
+    def answer_page(self, url: str, answers: dict, action: str = "next"):
+        """Fill one page: given answers by field name, otherwise each question's first option."""
+        html = self.client.get(url).get_data(as_text=True)
+        version = re.search(r'name="version" value="(\d+)"', html).group(1)
+        data = {"version": version, "action": action}
+        for name, inputs in page_inputs(html).items():
+            if name in answers:
+                data[name] = answers[name]
+            elif inputs[0][0] == "radio":
+                data[name] = inputs[0][1]
+        return self.client.post(url, data=data)
+
+    def run(self, screening_id: int, answers: dict | None = None, max_pages: int = 60):
+        """Answer every page until the screening completes; returns the final response."""
+        url = f"/screenings/{screening_id}/page/1"
+        for _ in range(max_pages):
+            response = self.answer_page(url, answers or {})
+            location = response.headers.get("Location", "")
+            if response.status_code != 302 or "/page/" not in location:
+                return response
+            url = location
+        raise AssertionError("screening did not finish")
+
+
+@pytest.fixture
+def screen(sw_client):
+    return ScreenActions(sw_client)

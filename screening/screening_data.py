@@ -1,0 +1,175 @@
+"""Screening storage: answers, the page plan, saving a page, scoring on completion."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import timeutil
+from .core.instruments import DECLINED
+from .core.instruments import visible_items
+from .core.scoring import score
+from .db import one
+from .family_data import StaleEdit
+
+
+@dataclass(frozen=True)
+class Page:
+    """One screen of questions: items of one instrument page that are to be asked."""
+
+    instrument: object
+    index: int
+    items: tuple
+
+
+def get_screening(db: Database, screening_id: int) -> dict | None:
+    """A screening with its caregiver and parsed instruments/result."""
+    row = one(
+        db,
+        """SELECT s.*, c.name AS caregiver_name, c.respondent, c.language AS caregiver_language
+           FROM screenings s JOIN caregivers c ON c.id = s.caregiver_id WHERE s.id = ?""",
+        [screening_id],
+    )
+    if row:
+        row["instruments"] = json.loads(row["instruments"])
+        row["result"] = json.loads(row["result"]) if row["result"] else None
+    return row
+
+
+def load_answers(db: Database, screening_id: int) -> dict[str, dict[str, object]]:
+    """{instrument: {item: value or DECLINED}} for a screening."""
+    answers: dict[str, dict[str, object]] = {}
+    for row in db.query(
+        "SELECT instrument, item, value, declined FROM answers WHERE screening_id = ?",
+        [screening_id],
+    ):
+        value = DECLINED if row["declined"] else json.loads(row["value"])
+        answers.setdefault(row["instrument"], {})[row["item"]] = value
+    return answers
+
+
+def plan(registry, instruments: list[str], answers: dict, settings: dict) -> list[Page]:
+    """The pages to show, in order, given the answers so far (gates hide whole pages)."""
+    pages = []
+    for instrument_id in instruments:
+        instrument = registry.get(instrument_id)
+        visible = {
+            i.id for i in visible_items(instrument, answers.get(instrument_id, {}), settings)
+        }
+        for index, page_items in enumerate(instrument.pages()):
+            items = tuple(i for i in page_items if i.id in visible)
+            if items:
+                pages.append(Page(instrument, index, items))
+    return pages
+
+
+def check_version(db: Database, screening_id: int, version: int) -> dict:
+    """The screening row, or StaleEdit when another save came first."""
+    row = one(db, "SELECT * FROM screenings WHERE id = ?", [screening_id])
+    if row is None or row["version"] != version:
+        raise StaleEdit()
+    return row
+
+
+def save_page(
+    db: Database,
+    screening_id: int,
+    version: int,
+    instrument,
+    page_answers: dict,
+    settings: dict,
+    user_id: int,
+    next_page: int,
+) -> int:
+    """Store one page's answers and drop answers a gate no longer asks; returns the new version."""
+    check_version(db, screening_id, version)
+    stamp = timeutil.iso()
+    for item_id, value in page_answers.items():
+        if value is None:
+            db.execute(
+                "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
+                [screening_id, instrument.id, item_id],
+            )
+            continue
+        db["answers"].upsert(
+            {
+                "screening_id": screening_id,
+                "instrument": instrument.id,
+                "item": item_id,
+                "value": None if value == DECLINED else json.dumps(value),
+                "declined": int(value == DECLINED),
+                "answered_at": stamp,
+                "answered_by": user_id,
+            },
+            pk=("screening_id", "instrument", "item"),
+        )
+    current = load_answers(db, screening_id).get(instrument.id, {})
+    asked = {i.id for i in visible_items(instrument, current, settings)}
+    for item_id in set(current) - asked:
+        db.execute(
+            "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
+            [screening_id, instrument.id, item_id],
+        )
+    db["screenings"].update(
+        screening_id,
+        {"version": version + 1, "page": next_page, "updated_at": stamp, "updated_by": user_id},
+    )
+    return version + 1
+
+
+def complete(
+    db: Database, screening: dict, registry, settings: dict, user_id: int, suggest=None
+) -> dict:
+    """Score the answers and store result, domain results, alerts and referral suggestions."""
+    answers = load_answers(db, screening["id"])
+    answers = {i: answers.get(i, {}) for i in screening["instruments"]}
+    result = score(registry, screening["respondent"], answers, settings)
+    stamp = timeutil.iso()
+    sid = screening["id"]
+    db.execute("DELETE FROM domain_results WHERE screening_id = ?", [sid])
+    for domain, outcome in result["domains"].items():
+        db["domain_results"].insert(
+            {
+                "screening_id": sid,
+                "domain": domain,
+                "status": outcome["status"],
+                "wants_help": outcome["wants_help"],
+                "reasons": json.dumps(outcome.get("reasons", [])),
+            }
+        )
+    if not db["alerts"].count_where("screening_id = ?", [sid]):
+        for alert in result["alerts"]:
+            db["alerts"].insert(
+                {
+                    "screening_id": sid,
+                    "family_id": screening["family_id"],
+                    "kind": alert["kind"],
+                    "instrument": alert.get("instrument", ""),
+                    "item": alert.get("item", ""),
+                    "created_at": stamp,
+                }
+            )
+    db["screenings"].update(
+        sid,
+        {
+            "status": "completed",
+            "result": json.dumps(result),
+            "completed_at": stamp,
+            "updated_at": stamp,
+            "updated_by": user_id,
+            "version": screening["version"] + 1,
+        },
+    )
+    if suggest is not None:
+        suggest(
+            db,
+            family_id=screening["family_id"],
+            screening_id=sid,
+            caregiver_id=screening["caregiver_id"],
+            result=result,
+            language=screening["language"],
+            user_id=user_id,
+        )
+    return result
