@@ -1,20 +1,32 @@
-"""Admin pages: user accounts (add, deactivate, reactivate, reset password)."""
+"""Admin pages: user accounts (add, deactivate, reset password or second factor), audit trail."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import sqlite3
+
 from flask import Blueprint
 from flask import Flask
+from flask import Response
 from flask import abort
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms import IntegerField
 from wtforms import PasswordField
+from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
+from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
@@ -31,6 +43,22 @@ from .db import write
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+AUDIT_PAGE_SIZE = 200
+AUDIT_CSV_COLUMNS = (
+    "id",
+    "at",
+    "user_id",
+    "username",
+    "role",
+    "action",
+    "record_type",
+    "record_id",
+    "outcome",
+    "detail",
+    "request_id",
+    "hash",
+)
+
 
 class UserForm(FlaskForm):
     username = StringField(
@@ -42,17 +70,35 @@ class UserForm(FlaskForm):
         ],
     )
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=[(r, r.replace("_", " ")) for r in ROLES])
+    role = SelectField("Role", choices=[SelectChoice(r, r.replace("_", " ")) for r in ROLES])
     phone = StringField("Work phone (printed on letters)", validators=[Optional(), Length(max=40)])
-    password = PasswordField("Initial password", validators=[DataRequired()])
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=256)])
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField("New temporary password", validators=[DataRequired()])
+    password = PasswordField("New temporary password", validators=[DataRequired(), Length(max=256)])
 
 
 class ActionForm(FlaskForm):
     pass
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters on staff usernames, action and record type codes: no PHI, so GET is fine."""
+
+    class Meta:
+        csrf = False
+
+    user = SelectField("User", validators=[Optional()], validate_choice=True)
+    action = SelectField("Action", validators=[Optional()], validate_choice=True)
+    record_type = SelectField("Record type", validators=[Optional()], validate_choice=True)
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+    before = IntegerField("Older than entry", validators=[Optional(), NumberRange(min=1)])
+
+
+def _clean_text(value: str) -> str:
+    return " ".join(value.split())
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -62,37 +108,46 @@ def users():
     db = get_db()
     form = UserForm()
     if form.validate_on_submit():
-        problems = passwords.policy_problems(form.password.data, form.username.data)
-        if db["users"].count_where("username = ?", [form.username.data]):
+        username = form.username.data
+        problems = passwords.policy_problems(form.password.data, username)
+        if db["users"].count_where("username = ?", [username]):
             form.username.errors.append("This username is taken.")
         elif problems:
             form.password.errors.extend(problems)
         else:
-            with write(db):
-                uid = insert_user(
-                    db,
-                    form.username.data,
-                    form.role.data,
-                    form.password.data,
-                    display_name=form.display_name.data,
-                    phone=form.phone.data or "",
-                    must_change_password=1,
+            try:
+                with write(db):
+                    uid = insert_user(
+                        db,
+                        username,
+                        form.role.data,
+                        form.password.data,
+                        display_name=_clean_text(form.display_name.data),
+                        phone=_clean_text(form.phone.data or ""),
+                        must_change_password=1,
+                    )
+            except sqlite3.IntegrityError:
+                # Another admin created the same name between our check and the insert.
+                form.username.errors.append("This username is taken.")
+            else:
+                audit.record("user_create", "user", uid, detail=f"role={form.role.data}")
+                flash(
+                    "Account created. The person must choose a new password at first sign-in"
+                    + (" and set up sign-in codes." if form.role.data == "admin" else "."),
+                    "success",
                 )
-            audit.record("user_create", "user", uid, detail=f"role={form.role.data}")
-            flash(
-                "Account created. Ask the person to change the password at first sign-in.",
-                "success",
-            )
-            return redirect(url_for("admin.users"))
+                return redirect(url_for("admin.users"))
     rows = list(
         db.query(
             "SELECT id, username, display_name, role, active, locked_until, "
-            "failed_logins FROM users ORDER BY active DESC, username"
+            "failed_logins, totp_secret IS NOT NULL AS has_totp, must_change_password "
+            "FROM users ORDER BY active DESC, username"
         )
     )
+    status = 400 if form.errors else 200
     return render_template(
         "admin/users.html", form=form, users=rows, action=ActionForm(), reset=ResetForm()
-    )
+    ), status
 
 
 def _user_or_404(user_id: int) -> dict:
@@ -109,6 +164,9 @@ def toggle_active(user_id: int):
     user = _user_or_404(user_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if user["id"] == g.user["id"]:
+        flash("You cannot deactivate your own account; ask another admin.", "error")
+        return redirect(url_for("admin.users"))
     db = get_db()
     with write(db):
         db["users"].update(
@@ -135,15 +193,124 @@ def reset_password(user_id: int):
     if problems:
         flash(" ".join(problems), "error")
         return redirect(url_for("admin.users"))
-    set_password(user_id, form.password.data)
-    db = get_db()
-    with write(db):
-        db["users"].update(user_id, {"must_change_password": 1})
+    set_password(user_id, form.password.data, must_change=True)
     audit.record("user_password_reset", "user", user_id)
     flash("Temporary password set; the account is unlocked.", "success")
     return redirect(url_for("admin.users"))
 
 
+@bp.route("/users/<int:user_id>/totp-reset", methods=["POST"])
+@allow("admin")
+def reset_totp(user_id: int):
+    """Clear an admin's second factor (lost phone); they enrol again at next sign-in."""
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db = get_db()
+    with write(db):
+        db["users"].update(user_id, {"totp_secret": None})
+        revoke_sessions(user_id)
+    audit.record("user_totp_reset", "user", user_id)
+    flash(f"Sign-in codes reset for {user['username']}.", "success")
+    if user_id == g.user["id"]:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("admin.users"))
+
+
+def neutralise(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _audit_query(form: AuditFilterForm) -> tuple[str, list]:
+    where, params = [], []
+    if form.user.data:
+        where.append("username = ?")
+        params.append(form.user.data)
+    if form.action.data:
+        where.append("action = ?")
+        params.append(form.action.data)
+    if form.record_type.data:
+        where.append("record_type = ?")
+        params.append(form.record_type.data)
+    if form.date_from.data:
+        where.append("at >= ?")
+        params.append(form.date_from.data.isoformat())
+    if form.date_to.data:
+        where.append("at < ?")
+        params.append((form.date_to.data + dt.timedelta(days=1)).isoformat())
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    return clause, params
+
+
+def _choices(db, column: str) -> list[SelectChoice]:
+    # The column name comes from this module's fixed list, never from the request.
+    values = [
+        r[0]
+        for r in db.execute(
+            f"SELECT DISTINCT {column} FROM audit_log WHERE {column} != '' ORDER BY 1"  # noqa: S608
+        )
+    ]
+    return [SelectChoice("", "any")] + [SelectChoice(v, v) for v in values]
+
+
+@bp.route("/audit", endpoint="audit")
+@allow("admin")
+def audit_view():
+    """The audit trail with filters; ?format=csv downloads the filtered rows."""
+    db = get_db()
+    form = AuditFilterForm(request.args)
+    form.user.choices = _choices(db, "username")
+    form.action.choices = _choices(db, "action")
+    form.record_type.choices = _choices(db, "record_type")
+    if request.args and not form.validate():
+        return render_template("admin/audit.html", form=form, rows=[], more=False), 400
+    clause, params = _audit_query(form)
+    if request.args.get("format") == "csv":
+        return _audit_csv(db, clause, params)
+    page_clause, page_params = clause, list(params)
+    if form.before.data:
+        page_clause += (" AND " if clause else " WHERE ") + "id < ?"
+        page_params.append(form.before.data)
+    rows = list(
+        db.query(
+            f"SELECT * FROM audit_log{page_clause} ORDER BY id DESC LIMIT ?",  # noqa: S608
+            page_params + [AUDIT_PAGE_SIZE + 1],
+        )
+    )
+    more = len(rows) > AUDIT_PAGE_SIZE
+    rows = rows[:AUDIT_PAGE_SIZE]
+    args = {k: v for k, v in request.args.items() if k not in ("before", "format")}
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        rows=rows,
+        more=more,
+        older_url=url_for("admin.audit", **args, before=rows[-1]["id"]) if more else None,
+        csv_url=url_for("admin.audit", **args, format="csv"),
+    )
+
+
+def _audit_csv(db, clause: str, params: list) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_CSV_COLUMNS)
+    count = 0
+    sql = f"SELECT {', '.join(AUDIT_CSV_COLUMNS)} FROM audit_log{clause} ORDER BY id"  # noqa: S608
+    for row in db.execute(sql, params):
+        writer.writerow([neutralise(v) for v in row])
+        count += 1
+    audit.record("audit_export", "audit_log", "", detail=f"rows={count}")
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit-trail.csv"},
+    )
+
+
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint; the viewer's endpoint is admin.audit."""
     app.register_blueprint(bp)

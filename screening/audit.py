@@ -1,14 +1,29 @@
-"""Append-only audit trail with a hash chain that `audit-verify` checks."""
+"""Append-only audit trail: a keyed hash chain plus a tail anchor that `audit-verify` checks.
+
+Each row's hash is an HMAC (key derived from the instance secret key) over the previous
+hash and the row, so someone holding only the database file cannot rewrite a row and
+recompute the chain. Deleting rows at the end leaves a valid shorter chain, so every
+append also writes an anchor file beside the database (row count, last id and hash,
+HMAC-signed); verify fails when the table holds fewer rows than the anchor vouches for.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import hmac
 import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask import current_app
+from flask.cli import with_appcontext
 from flask import g
+from flask import has_app_context
 from flask import has_request_context
 
 from . import db as storage
@@ -29,10 +44,29 @@ FIELDS = (
 )
 
 
-def row_hash(prev_hash: str, row: dict) -> str:
-    """The chain hash of one row: sha256 of the previous hash and the row's fields."""
+def chain_key(config) -> bytes:
+    """The HMAC key of the chain: AUDIT_KEY if set, else derived from SECRET_KEY."""
+    secret = config.get("AUDIT_KEY") or config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("no SECRET_KEY: run `flask --app screening init-db` first")
+    if isinstance(secret, str):
+        secret = secret.encode()
+    return hmac.new(secret, b"screening audit chain v1", hashlib.sha256).digest()
+
+
+def anchor_path(config) -> Path:
+    """Where the tail anchor lives: AUDIT_ANCHOR, else beside the database file."""
+    return Path(config.get("AUDIT_ANCHOR") or f"{config['DATABASE']}.audit-anchor")
+
+
+def row_hash(key: bytes, prev_hash: str, row: dict) -> str:
+    """The chain hash of one row: HMAC-SHA256 over the previous hash and the row's fields."""
     payload = json.dumps([prev_hash] + [row.get(f) for f in FIELDS], separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _anchor_mac(key: bytes, count: int, last_id: int, last_hash: str) -> str:
+    return hmac.new(key, f"anchor:{count}:{last_id}:{last_hash}".encode(), "sha256").hexdigest()
 
 
 def record(
@@ -57,45 +91,148 @@ def record(
         "record_type": record_type,
         "record_id": "" if record_id is None else str(record_id),
         "outcome": outcome,
-        "detail": detail,
+        "detail": " ".join(str(detail).split())[:500],
         "request_id": g.get("request_id", "") if has_request_context() else "",
     }
+    config = current_app.config
+    key = chain_key(config)
     database = db or storage.get_db()
     # The write lock serialises writers, so two workers never chain onto the same row.
     with storage.write(database):
         last = database.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         row["prev_hash"] = last[0] if last else GENESIS
-        row["hash"] = row_hash(row["prev_hash"], row)
+        row["hash"] = row_hash(key, row["prev_hash"], row)
         database["audit_log"].insert(row)
+    if database.conn.in_transaction:
+        # Inside a caller's transaction the row may still roll back; anchor after the request.
+        if has_request_context():
+            g.audit_anchor_due = True
+    else:
+        update_anchor(database, config)
 
 
-def verify(database) -> list[str]:
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_anchor(config) -> dict | None:
+    """The anchor file's contents, or None when there is none."""
+    path = anchor_path(config)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (ValueError, OSError):
+        return {"count": -1, "last_id": -1, "hash": "", "mac": ""}
+
+
+def update_anchor(database, config, *, force: bool = False) -> None:
+    """Vouch for the committed tail of the chain; it only moves forward unless forced.
+
+    Reading committed rows only means the anchor can lag behind the table (harmless)
+    but never run ahead of it (which would be a false alarm).
+    """
+    if database.conn.in_transaction:
+        return
+    key = chain_key(config)
+    path = anchor_path(config)
+    with _locked(path):
+        count, last_id = database.execute("SELECT count(*), max(id) FROM audit_log").fetchone()
+        if not count:
+            return
+        last_hash = database.execute(
+            "SELECT hash FROM audit_log WHERE id = ?", [last_id]
+        ).fetchone()[0]
+        current = read_anchor(config)
+        if current and not force and current.get("count", 0) >= count:
+            return
+        data = {
+            "count": count,
+            "last_id": last_id,
+            "hash": last_hash,
+            "mac": _anchor_mac(key, count, last_id, last_hash),
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+
+def verify(database, config, *, check_anchor: bool = True) -> list[str]:
     """Problems found walking the chain (empty when every row is intact and present)."""
+    key = chain_key(config)
     problems = []
     prev = GENESIS
     expected_id = None
+    hashes: dict[int, str] = {}
     cursor = database.execute("SELECT * FROM audit_log ORDER BY id")
     columns = [c[0] for c in cursor.description]
+    count = 0
     for values in cursor:
         row = dict(zip(columns, values, strict=True))
+        count += 1
         if expected_id is not None and row["id"] != expected_id:
             problems.append(f"rows {expected_id}..{row['id'] - 1} are missing")
         if row["prev_hash"] != prev:
             problems.append(f"row {row['id']}: does not follow the previous row")
-        if row_hash(row["prev_hash"], row) != row["hash"]:
+        if not hmac.compare_digest(row_hash(key, row["prev_hash"], row), row["hash"]):
             problems.append(f"row {row['id']}: contents were changed")
         prev = row["hash"]
         expected_id = row["id"] + 1
+        hashes[row["id"]] = row["hash"]
+    if check_anchor:
+        problems.extend(_check_anchor(key, read_anchor(config), count, hashes))
     return problems
 
 
+def _check_anchor(key: bytes, anchor: dict | None, count: int, hashes: dict[int, str]) -> list[str]:
+    if anchor is None:
+        return (
+            ["the anchor file is missing (rows at the end may have been removed)"] if count else []
+        )
+    try:
+        a_count, a_id, a_hash = int(anchor["count"]), int(anchor["last_id"]), str(anchor["hash"])
+        mac_ok = hmac.compare_digest(_anchor_mac(key, a_count, a_id, a_hash), str(anchor["mac"]))
+    except (KeyError, TypeError, ValueError):
+        mac_ok = False
+    if not mac_ok:
+        return ["the anchor file was altered or is unreadable"]
+    if a_id not in hashes:
+        return [
+            f"rows after id {max(hashes, default=0)} are missing (the anchor vouches for id {a_id})"
+        ]
+    if hashes[a_id] != a_hash:
+        return [f"row {a_id}: differs from the anchored copy"]
+    if sum(1 for i in hashes if i <= a_id) != a_count:
+        return [f"the trail holds a different number of rows up to id {a_id} than anchored"]
+    return []
+
+
+def _anchor_after_request(_exc: BaseException | None = None) -> None:
+    if not has_app_context() or not g.get("audit_anchor_due"):
+        return
+    database = g.get("db")
+    if database is not None and not database.conn.in_transaction:
+        update_anchor(database, current_app.config)
+
+
 @click.command("audit-verify")
+@with_appcontext
 def audit_verify_command() -> None:
-    """Check the audit trail's hash chain; exit 1 on any edited or missing row."""
+    """Check the audit trail's hash chain; exit 1 on any edited, deleted or truncated row."""
     database = storage.connect(current_app.config["DATABASE"])
     try:
         count = database.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-        problems = verify(database)
+        problems = verify(database, current_app.config)
     finally:
         database.close()
     if problems:
@@ -106,5 +243,6 @@ def audit_verify_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the audit-verify command."""
+    """Register the audit-verify command and the deferred anchor update."""
+    app.teardown_request(_anchor_after_request)
     app.cli.add_command(audit_verify_command)

@@ -179,7 +179,8 @@ def _families(db: Database, registry, config) -> int:
                         "public",
                         "other",
                     ][n % 8],
-                    "zip": f"{rng.choice(['021', '100', '606', '787', '331', '036'])}{rng.randint(10, 99)}",
+                    "zip": rng.choice(["021", "100", "606", "787", "331", "036"])
+                    + str(rng.randint(10, 99)),
                     "language": lang,
                     "interpreter_needed": int(spanish and n % 2 == 0),
                     "created_at": stamp,

@@ -79,3 +79,23 @@ def services_referrals(db: Database) -> None:
         CREATE INDEX referral_events_referral ON referral_events(referral_id);
         """,
     )
+
+
+@migrations(name="0002_service_numbers")
+def service_numbers(db: Database) -> None:
+    # Services are keyed by UUID (HSDS); pages need a stable integer id for URLs, and
+    # SQLite's implicit rowid may be renumbered by VACUUM on a table with a TEXT key.
+    run_sql(
+        db,
+        """
+        ALTER TABLE services ADD COLUMN number INTEGER;
+        UPDATE services SET number = rowid;
+        CREATE UNIQUE INDEX services_number ON services(number);
+        CREATE TRIGGER services_number_assign AFTER INSERT ON services
+          WHEN NEW.number IS NULL
+          BEGIN
+            UPDATE services SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM services)
+            WHERE id = NEW.id;
+          END;
+        """,
+    )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
@@ -10,23 +14,62 @@ from argon2.exceptions import VerificationError
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 MIN_LENGTH = 12
-
-# The most common passwords of 12+ characters in public breach lists, plus obvious unit words.
-COMMON = frozenset(
-    """
-    123456789012 1234567890123 12345678901234 123456123456 111111111111 000000000000
-    123123123123 qwertyuiopas qwertyuiop12 qwertyuiop123 1q2w3e4r5t6y 1qaz2wsx3edc
-    passwordpassword password1234 password12345 password123456 password!234 p@ssword1234
-    iloveyou1234 letmein12345 welcome12345 welcome123456 administrator admin1234567
-    changeme1234 changemenow! abcdefghijkl abcdef123456 abc123abc123 trustno1trustno1
-    football1234 baseball1234 superman1234 princess1234 sunshine1234 monkey123456
-    dragon123456 michael12345 jennifer1234 starwars1234 whatever1234 nicunicunicu
-    nicupassword hospital1234 hospital12345 socialwork12 socialworker nurse1234567
-    summer202020 winter202020 spring202020 autumn202020 january20252 password2025
-    password2026 password2024 welcome2025! welcome2026! qwerty123456 asdfghjkl123
-    zaq12wsxcde3 1234qwerasdf q1w2e3r4t5y6 987654321098 contraseña123 contrasena123
-    """.split()
+MAX_LENGTH = 256
+COMMON_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
+# People dress common words up with look-alike symbols; undo that before comparing.
+_LEET = str.maketrans(
+    {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s", "5": "s"}
 )
+
+
+@functools.cache
+def common_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(base words, full passwords) from the shipped list, loaded once."""
+    bases: set[str] = set()
+    full: set[str] = set()
+    target = full
+    for line in COMMON_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip().lower()
+        if not line or line.startswith("#"):
+            continue
+        if line in ("[bases]", "[full]"):
+            target = bases if line == "[bases]" else full
+            continue
+        target.add(line)
+    return frozenset(bases), frozenset(full)
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-zñ]", "", text)
+
+
+def is_common(password: str) -> bool:
+    """True when the password is a listed one or a listed word dressed up with digits/symbols."""
+    bases, full = common_lists()
+    lowered = password.lower()
+    if lowered in full or len(set(lowered)) <= 3:
+        return True
+    # Digits and symbols at either end are the usual decoration ("P@ssw0rd2024!!").
+    core = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", lowered)
+    candidates = {
+        _letters(lowered),
+        _letters(lowered.translate(_LEET)),
+        _letters(core.translate(_LEET)),
+    }
+    for word in candidates:
+        if not word:
+            return True  # only digits and symbols
+        if word in bases:
+            return True
+        # Two listed words glued together ("nicupassword") are guessed early by crackers.
+        if any(word[:i] in bases and word[i:] in bases for i in range(4, len(word) - 3)):
+            return True
+        # A listed word repeated ("monkeymonkey") is no stronger than the word.
+        for size in range(4, len(word) // 2 + 1):
+            if len(word) % size == 0 and word[:size] * (len(word) // size) == word:
+                if word[:size] in bases:
+                    return True
+    return False
 
 
 def hash_password(password: str) -> str:
@@ -55,11 +98,12 @@ def policy_problems(password: str, username: str = "") -> list[str]:
     problems = []
     if len(password) < MIN_LENGTH:
         problems.append(f"Use at least {MIN_LENGTH} characters.")
-    if len(password) > 256:
-        problems.append("Use at most 256 characters.")
-    lowered = password.lower()
-    if lowered in COMMON or len(set(lowered)) <= 2:
-        problems.append("This password is too common; choose another.")
-    if username and len(username) >= 3 and username.lower() in lowered:
+    if len(password) > MAX_LENGTH:
+        problems.append(f"Use at most {MAX_LENGTH} characters.")
+    if "\x00" in password:
+        problems.append("The password contains a character that cannot be used.")
+    elif password and is_common(password):
+        problems.append("This password is too common or too easy to guess; choose another.")
+    if username and len(username) >= 3 and username.lower() in password.lower():
         problems.append("The password must not contain the username.")
     return problems

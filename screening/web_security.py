@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import time
 
 from flask import Flask
 from flask import current_app
 from flask import g
+from flask import has_request_context
 from flask import render_template
 from flask import request
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
 log = logging.getLogger("screening.request")
@@ -22,6 +25,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every record logged during a request with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context() and "request_id" not in getattr(record, "fields", {}):
+            record.fields = {**getattr(record, "fields", {}), "request_id": g.get("request_id")}
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -36,8 +48,14 @@ class JsonFormatter(logging.Formatter):
         }
         data.update(getattr(record, "fields", {}))
         if record.exc_info:
-            # The exception type only: messages and tracebacks can carry PHI values.
+            # Type and innermost code line only: messages and locals can carry PHI values.
             data["exc"] = record.exc_info[0].__name__ if record.exc_info[0] else ""
+            tb = record.exc_info[2]
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is not None:
+                code = tb.tb_frame.f_code
+                data["where"] = f"{os.path.basename(code.co_filename)}:{tb.tb_lineno}"
         return json.dumps(data, default=str)
 
 
@@ -45,6 +63,7 @@ def configure_logging(app: Flask) -> None:
     """Send app logs as JSON lines to stderr."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger("screening")
     root.handlers = [handler]
     root.setLevel(app.config["LOG_LEVEL"])
@@ -55,6 +74,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def start_request():
+    """before_request: give the request an id and refuse to serve without a secret key."""
     g.request_id = secrets.token_hex(8)
     g.started = time.perf_counter()
     if not current_app.secret_key and request.endpoint != "health.healthz":
@@ -72,6 +92,8 @@ def finish_request(response):
     h["X-Frame-Options"] = "DENY"
     h["Referrer-Policy"] = "no-referrer"
     h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    h["Cross-Origin-Resource-Policy"] = "same-origin"
     h["X-Request-Id"] = g.get("request_id", "")
     if request.is_secure:
         h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
@@ -99,11 +121,27 @@ def finish_request(response):
 
 
 def error_page(status: int, title: str, message: str):
+    """A generic error page: never the exception text, which can hold PHI."""
     return render_template("errors.html", status=status, title=title, message=message), status
+
+
+def log_exception(exc_info) -> None:
+    """Replaces Flask's exception log, which writes the URL path and the exception message."""
+    log.error(
+        "unhandled exception",
+        exc_info=exc_info,
+        extra={"fields": {"endpoint": request.endpoint, "method": request.method}},
+    )
 
 
 def init_app(app: Flask) -> None:
     """Register CSRF protection, headers, logging and generic error pages."""
+    trusted = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
+    if trusted:
+        # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto/For so HSTS and
+        # secure-cookie decisions see https (README "Deployment").
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+    app.log_exception = log_exception
     csrf.init_app(app)
     app.context_processor(lambda: {"available_endpoints": app.view_functions})
     configure_logging(app)
