@@ -82,63 +82,87 @@ def save_page(
     settings: dict,
     user_id: int,
     next_page: int,
-) -> int:
-    """Store one page's answers and drop answers a gate no longer asks; returns the new version."""
+    answers: dict,
+) -> dict:
+    """Store one page's answers and drop answers a gate no longer asks.
+
+    `answers` are the screening's answers as read at `version`; returns them updated.
+    """
     check_version(db, screening_id, version)
     stamp = timeutil.iso()
+    skipped = [item_id for item_id, value in page_answers.items() if value is None]
+    db.conn.executemany(
+        "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
+        [(screening_id, instrument.id, item_id) for item_id in skipped],
+    )
+    db.conn.executemany(
+        """INSERT INTO answers (screening_id, instrument, item, value, declined, answered_at,
+             answered_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (screening_id, instrument, item) DO UPDATE SET value = excluded.value,
+             declined = excluded.declined, answered_at = excluded.answered_at,
+             answered_by = excluded.answered_by""",
+        [
+            (
+                screening_id,
+                instrument.id,
+                item_id,
+                None if value == DECLINED else json.dumps(value),
+                int(value == DECLINED),
+                stamp,
+                user_id,
+            )
+            for item_id, value in page_answers.items()
+            if value is not None
+        ],
+    )
+    current = dict(answers.get(instrument.id, {}))
     for item_id, value in page_answers.items():
         if value is None:
-            db.execute(
-                "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
-                [screening_id, instrument.id, item_id],
-            )
-            continue
-        db["answers"].upsert(
-            {
-                "screening_id": screening_id,
-                "instrument": instrument.id,
-                "item": item_id,
-                "value": None if value == DECLINED else json.dumps(value),
-                "declined": int(value == DECLINED),
-                "answered_at": stamp,
-                "answered_by": user_id,
-            },
-            pk=("screening_id", "instrument", "item"),
-        )
-    current = load_answers(db, screening_id).get(instrument.id, {})
+            current.pop(item_id, None)
+        else:
+            current[item_id] = value
     asked = {i.id for i in visible_items(instrument, current, settings)}
-    for item_id in set(current) - asked:
-        db.execute(
-            "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
-            [screening_id, instrument.id, item_id],
-        )
+    dropped = set(current) - asked
+    db.conn.executemany(
+        "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
+        [(screening_id, instrument.id, item_id) for item_id in dropped],
+    )
     db["screenings"].update(
         screening_id,
         {"version": version + 1, "page": next_page, "updated_at": stamp, "updated_by": user_id},
     )
-    return version + 1
+    updated = dict(answers)
+    updated[instrument.id] = {k: v for k, v in current.items() if k not in dropped}
+    return updated
 
 
 def complete(
-    db: Database, screening: dict, registry, settings: dict, user_id: int, suggest=None
+    db: Database,
+    screening: dict,
+    registry,
+    settings: dict,
+    user_id: int,
+    suggest=None,
+    answers: dict | None = None,
 ) -> dict:
     """Score the answers and store result, domain results, alerts and referral suggestions."""
-    answers = load_answers(db, screening["id"])
+    if answers is None:
+        answers = load_answers(db, screening["id"])
     answers = {i: answers.get(i, {}) for i in screening["instruments"]}
     result = score(registry, screening["respondent"], answers, settings)
     stamp = timeutil.iso()
     sid = screening["id"]
     db.execute("DELETE FROM domain_results WHERE screening_id = ?", [sid])
-    for domain, outcome in result["domains"].items():
-        db["domain_results"].insert(
-            {
-                "screening_id": sid,
-                "domain": domain,
-                "status": outcome["status"],
-                "wants_help": outcome["wants_help"],
-                "reasons": json.dumps(outcome.get("reasons", [])),
-            }
-        )
+    db["domain_results"].insert_all(
+        {
+            "screening_id": sid,
+            "domain": domain,
+            "status": outcome["status"],
+            "wants_help": outcome["wants_help"],
+            "reasons": json.dumps(outcome.get("reasons", [])),
+        }
+        for domain, outcome in result["domains"].items()
+    )
     if not db["alerts"].count_where("screening_id = ?", [sid]):
         for alert in result["alerts"]:
             db["alerts"].insert(

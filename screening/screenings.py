@@ -232,9 +232,12 @@ def page(screening_id: int, n: int):
         page_answers, ok = read_answers(form, current.instrument, current.items, lang)
         if ok:
             target = {"back": n - 1, "pause": n}.get(action, n + 1)
+            suggest = _referral_suggester()
             try:
+                # One transaction (one fsync) for the answers, the audit row and, on the last
+                # page, scoring and referral suggestions: all of it lands or none of it.
                 with write(db):
-                    version = screening_data.save_page(
+                    answers = screening_data.save_page(
                         db,
                         screening_id,
                         int(posted_version) if posted_version.isdigit() else -1,
@@ -243,7 +246,26 @@ def page(screening_id: int, n: int):
                         settings,
                         g.user["id"],
                         max(1, target),
+                        answers,
                     )
+                    audit.record("update", "screening", screening_id, detail=f"page={n}")
+                    new_pages = screening_data.plan(
+                        registry, screening["instruments"], answers, settings
+                    )
+                    newly_shown = _new_items_on_page(new_pages, current, answers)
+                    finished = action == "next" and not newly_shown and n >= len(new_pages)
+                    if finished:
+                        fresh = screening_data.get_screening(db, screening_id)
+                        screening_data.complete(
+                            db,
+                            fresh,
+                            registry,
+                            settings,
+                            g.user["id"],
+                            suggest=suggest,
+                            answers=answers,
+                        )
+                        audit.record("complete", "screening", screening_id)
             except family_data.StaleEdit:
                 stale, status = True, 409
                 screening = load_screening_or_404(screening_id)
@@ -256,12 +278,10 @@ def page(screening_id: int, n: int):
                     stored=answers.get(current.instrument.id, {}),
                 )
             else:
-                audit.record("update", "screening", screening_id, detail=f"page={n}")
-                answers = screening_data.load_answers(db, screening_id)
-                new_pages = screening_data.plan(
-                    registry, screening["instruments"], answers, settings
-                )
-                newly_shown = _new_items_on_page(new_pages, current, answers)
+                if finished:
+                    if handing_over(screening_id):
+                        return redirect(url_for("screenings.done", screening_id=screening_id))
+                    return redirect(url_for("screenings.results", screening_id=screening_id))
                 if newly_shown and action != "back":
                     # A follow-up on this page just became relevant ("would you like help?").
                     return redirect(url_for("screenings.page", screening_id=screening_id, n=n))
@@ -274,8 +294,6 @@ def page(screening_id: int, n: int):
                     return redirect(
                         url_for("screenings.page", screening_id=screening_id, n=max(1, n - 1))
                     )
-                if n >= len(new_pages):
-                    return _finish(screening_id)
                 return redirect(url_for("screenings.page", screening_id=screening_id, n=n + 1))
         else:
             status = 400
@@ -308,22 +326,13 @@ def _new_items_on_page(pages, current, answers) -> bool:
     return False
 
 
-def _finish(screening_id: int):
-    db = get_db()
-    suggest = None
-    if "referrals.worklist" in current_app.view_functions:
-        from .referrals import create_suggestions as suggest
-    with write(db):
-        screening = screening_data.get_screening(db, screening_id)
-        if screening["status"] != "in_progress":
-            return redirect(url_for("screenings.resume", screening_id=screening_id))
-        screening_data.complete(
-            db, screening, get_registry(), scoring_settings(), g.user["id"], suggest=suggest
-        )
-    audit.record("complete", "screening", screening_id)
-    if handing_over(screening_id):
-        return redirect(url_for("screenings.done", screening_id=screening_id))
-    return redirect(url_for("screenings.results", screening_id=screening_id))
+def _referral_suggester():
+    """The referral module's suggestion hook, when that module is installed."""
+    if "referrals.worklist" not in current_app.view_functions:
+        return None
+    from .referrals import create_suggestions
+
+    return create_suggestions
 
 
 @bp.route("/screenings/<int:screening_id>/decline", methods=["POST"])
