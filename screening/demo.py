@@ -277,10 +277,15 @@ def _families(db: Database, registry, config) -> int:
     return FAMILY_COUNT
 
 
+# The answer meaning "no need" for items where it is not the first option.
+NO_NEED = {"LA28398-8", "LA32-8", "LA31993-1", "LA6270-8", "no", 0}
+
+
 def _answers(registry, rng: random.Random, n: int) -> dict:
-    """Plausible answers: mostly low-need, with some needs, help requests and a few alerts."""
+    """Plausible answers: mostly no need, some needs and help requests, a few alerts."""
     from .core.instruments import visible_items
 
+    needy_family = n % 4 == 0
     answers: dict[str, dict] = {}
     for instrument in registry.instruments.values():
         if instrument.id == "epds":
@@ -292,17 +297,22 @@ def _answers(registry, rng: random.Random, n: int) -> dict:
                     continue
                 options = list(item.options)
                 if item.type == "multi":
-                    pick = options[-1] if rng.random() < 0.7 else rng.choice(options[:-1])
+                    none = [o for o in options if o.code == "LA9-3"] or options[-1:]
+                    pick = none[0] if rng.random() < 0.75 else rng.choice(options[:-1])
                     chosen[item.id] = [pick.code]
                     continue
-                needy = rng.random() < (0.35 if n % 4 == 0 else 0.15)
-                weights = [4 if i == 0 else (2 if needy else 0.4) for i in range(len(options))]
                 if item.id.endswith("_help"):
-                    weights = [3, 1, 1][: len(options)] + [1] * max(0, len(options) - 3)
-                chosen[item.id] = rng.choices(options, weights=weights)[0].code
+                    # Needs come with help requests; a parent's mental-health help is always asked.
+                    weights = [1, 6, 1] if instrument.respondent == "parent" else [3, 1, 1]
+                    pick = rng.choices(options, weights=weights[: len(options)])[0]
+                    chosen[item.id] = pick.code
+                    continue
+                calm = [o for o in options if o.code in NO_NEED] or options[:1]
+                other = [o for o in options if o not in calm] or calm
+                needy = rng.random() < (0.3 if needy_family else 0.08)
+                chosen[item.id] = (rng.choice(other) if needy else calm[0]).code
         if n % 13 == 6 and instrument.id == "phq9":
-            chosen.setdefault("phq9_9", 1)  # a self-harm answer: raises an alert
-            chosen["phq9_9"] = 1
+            chosen["phq9_9"] = 1  # a self-harm answer: raises an alert
         if n % 11 == 2 and instrument.id == "ahc_core" and "ahc_7" in chosen:
             chosen["ahc_7"] = "declined"
         answers[instrument.id] = chosen

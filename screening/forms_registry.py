@@ -90,9 +90,8 @@ def check_forms_command() -> None:
         origin = "shipped" if shipped == path else "site file"
         if shipped is not None and shipped != path:
             origin = f"site file, overrides {shipped.name}"
-        click.echo(
-            f"{instrument_id} {instrument.version} ({instrument.wording} wording): {path} [{origin}]"
-        )
+        label = f"{instrument_id} {instrument.version} ({instrument.wording} wording)"
+        click.echo(f"{label}: {path} [{origin}]")
     for path in registry.skipped:
         click.echo(f"skipped, not an instrument (no id or pages): {path}")
     click.echo(f"ok: {len(registry.instruments)} instruments")
