@@ -1,0 +1,296 @@
+"""Referral letters: content, language, privacy, escaping, fonts; checked with poppler tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from screening import timeutil
+from screening.core import letters
+from screening.referrals import build_letter
+from screening.referrals import change_status
+from screening.referrals import create_suggestions
+from screening.referrals import letterhead
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
+    return out.stdout.decode()
+
+
+def positive(*domains):
+    return {"domains": {d: {"status": "positive", "wants_help": "yes"} for d in domains}}
+
+
+def add_family(db, language="es"):
+    stamp = timeutil.iso()
+    fid = (
+        db["families"]
+        .insert(
+            {
+                "mrn": f"MRN-{stamp}-{db['families'].count}",
+                "admission_date": "2026-11-01",
+                "language": language,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+        .last_pk
+    )
+    parents = []
+    for name, role in (("Rosa Prueba", "birthing_parent"), ("Pablo Prueba", "partner")):
+        parents.append(
+            db["caregivers"]
+            .insert(
+                {
+                    "family_id": fid,
+                    "name": name,
+                    "respondent": role,
+                    "language": language,
+                    "created_at": stamp,
+                }
+            )
+            .last_pk
+        )
+    return fid, parents
+
+
+def screened(db, fid, caregiver, result, language="es"):
+    """A completed screening with the lead's create_suggestions called as the bedside flow does."""
+    stamp = timeutil.iso()
+    sid = (
+        db["screenings"]
+        .insert(
+            {
+                "family_id": fid,
+                "caregiver_id": caregiver,
+                "timepoint": "admission",
+                "mode": "interview",
+                "language": language,
+                "instruments": '["ahc_core"]',
+                "status": "completed",
+                "started_at": stamp,
+                "updated_at": stamp,
+                "completed_at": stamp,
+            }
+        )
+        .last_pk
+    )
+    user = db.execute("SELECT id FROM users WHERE role = 'social_worker' LIMIT 1").fetchone()[0]
+    with db.atomic():
+        ids = create_suggestions(
+            db,
+            family_id=fid,
+            screening_id=sid,
+            caregiver_id=caregiver,
+            result=result,
+            language=language,
+            user_id=user,
+        )
+    return sid, ids
+
+
+def worker(db):
+    row = db.execute(
+        "SELECT id, username, display_name, role, phone FROM users "
+        "WHERE role = 'social_worker' ORDER BY id LIMIT 1"
+    ).fetchone()
+    return dict(zip(("id", "username", "display_name", "role", "phone"), row, strict=True))
+
+
+def accept(db, app, ids, *, to="accepted"):
+    user = worker(db)
+    with app.app_context():
+        for rid in ids:
+            version = db.execute("SELECT version FROM referrals WHERE id = ?", [rid]).fetchone()[0]
+            change_status(db, rid, to, version=version, user=user, follow_up_days=7)
+
+
+@pytest.fixture
+def family(app, db):
+    """A Spanish-speaking family: food, lactation, safety and mental health, all accepted."""
+    fid, (mother, partner) = add_family(db)
+    _, ids = screened(db, fid, mother, positive("food", "interpersonal_safety", "mental_health"))
+    _, more = screened(db, fid, partner, positive("lactation"))
+    accept(db, app, ids + more)
+    return fid, mother, partner
+
+
+def head(app):
+    return letterhead(app.config, app.instance_path)
+
+
+def test_spanish_family_letter_lists_accepted_services_with_accents(app, db, family, tmp_path):
+    fid, _mother, _partner = family
+    app.config.update(UNIT_NAME="UCIN Hospital Niño Jesús", UNIT_PHONE="(555) 010-2000")
+    built = build_letter(db, fid, head=head(app))
+    assert built.language == "es"
+    text = pdf_text(letters.render([built]), tmp_path)
+    assert "Servicios para ayudar a su familia" in text
+    assert "UCIN Hospital Niño Jesús" in text
+    assert "Para qué sirve" in text and "Teléfono de la unidad" in text
+    # food -> 211 ranks first for a Spanish speaker (WIC serves food too, ranked on verification).
+    names = [s.name for s in built.services]
+    assert "In-unit lactation service" in names
+    assert any(n in names for n in ("211", "WIC (Women, Infants, and Children)"))
+    # Spanish descriptions from the directory, accents intact.
+    assert "extraerse leche" in text.replace("\n", " ")
+    assert worker(db)["display_name"] in text
+
+
+def test_family_letter_never_shows_safety_or_mental_health_services(app, db, family, tmp_path):
+    fid, _mother, _partner = family
+    text = pdf_text(letters.render([build_letter(db, fid, head=head(app))]), tmp_path)
+    for secret in (
+        "Domestic Violence",
+        "799-7233",
+        "thehotline",
+        "988",
+        "Maternal Mental Health",
+        "852-6262",
+        "Postpartum Support",
+        "NICU psychology",
+        "interpersonal",
+        "mental",
+    ):
+        assert secret not in text
+
+
+def test_private_letter_goes_to_the_parent_who_accepted_it(app, db, family, tmp_path):
+    fid, mother, partner = family
+    mine = build_letter(db, fid, head=head(app), caregiver_id=mother, language="en")
+    text = pdf_text(letters.render([mine]), tmp_path)
+    assert "Services for you (private)" in text and "This letter is for you alone." in text
+    assert "National Domestic Violence Hotline" in text and "799-7233" in text
+    assert "In-unit lactation" not in text  # family services stay on the family letter
+    theirs = build_letter(db, fid, head=head(app), caregiver_id=partner, language="en")
+    assert theirs.services == ()
+
+
+def test_only_accepted_or_later_referrals_are_listed(app, db, tmp_path):
+    fid, (mother, _p) = add_family(db, language="en")
+    _, ids = screened(db, fid, mother, positive("food", "infant_supplies"), language="en")
+    built = build_letter(db, fid, head=head(app))
+    assert built.services == ()
+    text = pdf_text(letters.render([built]), tmp_path)
+    assert "No services have been chosen yet" in text
+    accept(db, app, ids[:1])
+    accept(db, app, ids[1:], to="declined")
+    assert len(build_letter(db, fid, head=head(app)).services) == 1
+
+
+def test_language_override_and_fallback(app, db, family):
+    fid, *_ = family
+    assert build_letter(db, fid, head=head(app), language="en").language == "en"
+    db["families"].update(fid, {"language": "vi"})
+    assert build_letter(db, fid, head=head(app)).language == "en"
+    assert build_letter(db, 999999, head=head(app)) is None
+
+
+def test_hostile_text_is_escaped_and_never_breaks_the_pdf(tmp_path):
+    nasty = (
+        '<b>Tom & "Jerry"</b> <para> </font> 😀👶🏽 שלום עליכם مرحبا \x00\x07 '
+        + "Ñ" * 600
+        + " 漢字"
+    )
+    letter = letters.Letter(
+        language="es",
+        letterhead=letters.Letterhead(name=nasty, address="<script>", phone="&amp;"),
+        date=dt.date(2026, 11, 22),
+        worker_name=nasty,
+        services=[letters.LetterService(name=nasty, description=nasty, what_to_bring=nasty)],
+    )
+    data = letters.render([letter])
+    text = pdf_text(data, tmp_path)
+    assert '<b>Tom & "Jerry"</b>' in text
+    assert "<script>" in text and "&amp;" in text
+    assert "22 de noviembre de 2026" in text
+    # A 600-letter word is wrapped, not lost off the page edge.
+    assert text.count("Ñ") >= 600 * 3
+    png = tmp_path / "page"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-singlefile", str(tmp_path / "letter.pdf"), str(png)],
+        check=True,
+    )
+    assert (tmp_path / "page.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_font_is_embedded(tmp_path, app, db, family):
+    fid, *_ = family
+    path = tmp_path / "f.pdf"
+    path.write_bytes(letters.render([build_letter(db, fid, head=head(app))]))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all(r[-5] == "yes" for r in rows)  # the "emb" column
+    assert not any("Helvetica" in line for line in fonts.splitlines())
+
+
+def test_page_renders_to_png_with_logo_from_instance_folder(app, db, family, tmp_path):
+    fid, *_ = family
+    # Make a logo: render a page of a letter to PNG and use it as the unit logo.
+    first = tmp_path / "first.pdf"
+    first.write_bytes(letters.render([build_letter(db, fid, head=head(app))]))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "20", "-singlefile", str(first), app.instance_path + "/logo"],
+        check=True,
+    )
+    app.config["UNIT_LOGO"] = "logo.png"
+    with_logo = letters.render([build_letter(db, fid, head=head(app))])
+    assert len(with_logo) > len(first.read_bytes()) + 500  # the image is in the file
+    app.config["UNIT_LOGO"] = "../../etc/passwd"
+    assert head(app).logo is None
+    out = tmp_path / "page"
+    (tmp_path / "l.pdf").write_bytes(with_logo)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-singlefile",
+            str(tmp_path / "l.pdf"),
+            str(out),
+        ],
+        check=True,
+    )
+    png = (tmp_path / "page.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+
+
+def test_many_letters_in_one_pdf_each_start_a_page(app, db, family, tmp_path):
+    fid, *_ = family
+    one = build_letter(db, fid, head=head(app))
+    path = tmp_path / "batch.pdf"
+    path.write_bytes(letters.render([one, one, one]))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout.decode()
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    single = tmp_path / "one.pdf"
+    single.write_bytes(letters.render([one]))
+    info1 = subprocess.run(["pdfinfo", str(single)], capture_output=True, check=True).stdout
+    assert pages == 3 * int(re.search(rb"Pages:\s+(\d+)", info1).group(1))
+
+
+def test_cli_writes_a_letter_and_refuses_an_unknown_family(app, db, family, runner, tmp_path):
+    fid, *_ = family
+    out = tmp_path / "cli.pdf"
+    result = runner.invoke(args=["letter", str(fid), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Services to help your family" in pdf_text(out.read_bytes(), tmp_path)
+    missing = runner.invoke(args=["letter", "999999", "--out", str(tmp_path / "x.pdf")])
+    assert missing.exit_code == 2
+    assert "no family with id 999999" in missing.output
+    assert not (tmp_path / "x.pdf").exists()
+    audit = db.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'letter' AND record_id = ?", [str(fid)]
+    ).fetchone()[0]
+    assert audit == 1

@@ -1,0 +1,340 @@
+"""Referral pages: accept, send, follow up and close; letters over HTTP; roles and audit."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from screening import timeutil
+from screening.referrals import create_suggestions
+
+
+def positive(*domains, wants="yes"):
+    return {"domains": {d: {"status": "positive", "wants_help": wants} for d in domains}}
+
+
+def family_with_suggestions(db, *domains, language="es", wants="yes"):
+    """A family, one parent and a completed screening whose suggestions were created."""
+    stamp = timeutil.iso()
+    fid = (
+        db["families"]
+        .insert(
+            {
+                "mrn": f"WEB-{db['families'].count + 1}",
+                "admission_date": "2026-11-01",
+                "language": language,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+        .last_pk
+    )
+    cid = (
+        db["caregivers"]
+        .insert(
+            {
+                "family_id": fid,
+                "name": "Lucía Ejemplo",
+                "respondent": "birthing_parent",
+                "language": language,
+                "created_at": stamp,
+            }
+        )
+        .last_pk
+    )
+    sid = (
+        db["screenings"]
+        .insert(
+            {
+                "family_id": fid,
+                "caregiver_id": cid,
+                "timepoint": "admission",
+                "mode": "interview",
+                "language": language,
+                "instruments": '["ahc_core"]',
+                "status": "completed",
+                "started_at": stamp,
+                "updated_at": stamp,
+                "completed_at": stamp,
+            }
+        )
+        .last_pk
+    )
+    user = db.execute("SELECT id FROM users WHERE username = 'sw.garcia'").fetchone()[0]
+    with db.atomic():
+        ids = create_suggestions(
+            db,
+            family_id=fid,
+            screening_id=sid,
+            caregiver_id=cid,
+            result=positive(*domains, wants=wants),
+            language=language,
+            user_id=user,
+        )
+    return fid, cid, sid, ids
+
+
+def row(db, rid):
+    cursor = db.execute("SELECT * FROM referrals WHERE id = ?", [rid])
+    names = [c[0] for c in cursor.description]
+    return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def post_status(client, db, rid, to, *, version=None, follow=True, **extra):
+    data = {"to": to, "version": version or row(db, rid)["version"], **extra}
+    return client.post(f"/referrals/{rid}/status", data=data, follow_redirects=follow)
+
+
+def service_name(db, rid):
+    return db.execute(
+        "SELECT s.name FROM referrals r JOIN services s ON s.id = r.service_id WHERE r.id = ?",
+        [rid],
+    ).fetchone()[0]
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "x.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode()
+
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no poppler")
+
+
+@needs_poppler
+def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_client, tmp_path):
+    app.config["REFERRAL_FOLLOW_UP_DAYS"] = 0  # due today, so the worklist shows it at once
+    fid, _cid, _sid, ids = family_with_suggestions(db, "food")
+    (rid,) = ids
+    assert row(db, rid)["status"] == "suggested"
+
+    page = post_status(sw_client, db, rid, "accepted").get_data(as_text=True)
+    assert "Referral marked accepted." in page
+    assert row(db, rid)["owner_id"] is not None
+    assert f"/families/{fid}" in sw_client.get("/referrals").get_data(as_text=True)
+
+    letter = sw_client.get(f"/referrals/families/{fid}/letter?lang=es")
+    assert letter.status_code == 200 and letter.mimetype == "application/pdf"
+    disposition = letter.headers["Content-Disposition"]
+    assert re.fullmatch(r'inline; filename="referral-letter-[0-9a-f]{12}\.pdf"', disposition)
+    assert letter.headers["Cache-Control"] == "no-store"
+    text = pdf_text(letter.data, tmp_path)
+    assert "Servicios para ayudar a su familia" in text and "Para qué sirve" in text
+    assert service_name(db, rid) in text
+    assert "Lucía" not in text and "WEB-" not in text  # no names or record numbers
+
+    post_status(sw_client, db, rid, "sent")
+    sent = row(db, rid)
+    assert sent["follow_up_due"] == timeutil.today().isoformat()
+    worklist = sw_client.get("/referrals").get_data(as_text=True)
+    assert "follow-up due" in worklist and f"/families/{fid}" in worklist
+
+    post_status(sw_client, db, rid, "connected")
+    assert row(db, rid)["status"] == "connected"
+    assert f'/families/{fid}"' not in sw_client.get("/referrals").get_data(as_text=True)
+
+    events = db.execute(
+        "SELECT from_status, to_status, user_id FROM referral_events WHERE referral_id = ? "
+        "ORDER BY id",
+        [rid],
+    ).fetchall()
+    assert [(e[0], e[1]) for e in events] == [
+        (None, "suggested"),
+        ("suggested", "accepted"),
+        ("accepted", "sent"),
+        ("sent", "connected"),
+    ]
+    assert all(e[2] for e in events)
+    audit = db.execute(
+        "SELECT action, record_type, record_id, detail FROM audit_log "
+        "WHERE action IN ('referral_status', 'letter') ORDER BY id"
+    ).fetchall()
+    assert [a[3] for a in audit if a[0] == "referral_status" and a[2] == str(rid)] == [
+        "suggested->accepted",
+        "accepted->sent",
+        "sent->connected",
+    ]
+    assert ("letter", "family", str(fid), "kind=family lang=es") in audit
+
+
+def test_worklist_lists_due_items_oldest_first(app, db, sw_client):
+    _f, _c, _s, (first,) = family_with_suggestions(db, "food")
+    _f, _c, _s, (second,) = family_with_suggestions(db, "utilities")
+    for rid in (first, second):
+        post_status(sw_client, db, rid, "accepted")
+    db["referrals"].update(second, {"accepted_at": "2026-01-01T08:00:00Z"})
+    page = sw_client.get("/referrals").get_data(as_text=True)
+    assert page.index(f"referrals/{second}/status") < page.index(f"referrals/{first}/status")
+
+
+def test_a_stale_second_submit_is_refused(db, sw_client):
+    _f, _c, _s, (rid,) = family_with_suggestions(db, "food")
+    version = row(db, rid)["version"]
+    post_status(sw_client, db, rid, "accepted", version=version)
+    page = post_status(sw_client, db, rid, "declined", version=version).get_data(as_text=True)
+    assert "Someone else changed this referral" in page and "it is now accepted" in page
+    assert row(db, rid)["status"] == "accepted"
+
+
+def test_not_connected_needs_a_reason(db, sw_client):
+    _f, _c, _s, (rid,) = family_with_suggestions(db, "food")
+    post_status(sw_client, db, rid, "accepted")
+    post_status(sw_client, db, rid, "sent")
+    page = post_status(sw_client, db, rid, "not_connected").get_data(as_text=True)
+    assert "Choose why the family did not connect" in page
+    assert row(db, rid)["status"] == "sent"
+    post_status(sw_client, db, rid, "not_connected", reason="unreachable", note="3 calls")
+    closed = row(db, rid)
+    assert (closed["status"], closed["reason"]) == ("not_connected", "unreachable")
+    assert "3 calls" in closed["notes"]
+
+
+def test_illegal_move_is_refused_with_a_message(db, sw_client):
+    _f, _c, _s, (rid,) = family_with_suggestions(db, "food")
+    page = post_status(sw_client, db, rid, "connected").get_data(as_text=True)
+    assert "cannot be marked connected" in page
+    assert row(db, rid)["status"] == "suggested"
+
+
+def test_back_only_redirects_to_local_paths(db, sw_client):
+    fid, _c, _s, (rid,) = family_with_suggestions(db, "food")
+    response = post_status(sw_client, db, rid, "accepted", follow=False, back="https://evil.test/")
+    assert response.headers["Location"].endswith(f"/families/{fid}")
+    response = post_status(sw_client, db, rid, "sent", follow=False, back="/referrals")
+    assert response.headers["Location"].endswith("/referrals")
+
+
+def test_family_page_shows_panel_with_history_and_letter_links(db, sw_client):
+    fid, cid, _s, ids = family_with_suggestions(db, "food", "interpersonal_safety")
+    for rid in ids:
+        post_status(sw_client, db, rid, "accepted")
+    page = sw_client.get(f"/families/{fid}").get_data(as_text=True)
+    assert "National Domestic Violence Hotline" in page  # the social worker sees it
+    assert "History (2)" in page
+    assert f"/referrals/families/{fid}/letter" in page
+    assert f"/referrals/families/{fid}/caregivers/{cid}/letter" in page
+    assert "Mark sent" in page
+
+
+def test_results_page_lets_the_worker_accept_suggestions(db, sw_client):
+    fid, _c, sid, ids = family_with_suggestions(db, "food", "lactation")
+    page = sw_client.get(f"/screenings/{sid}/results")
+    if page.status_code != 200:
+        pytest.skip("results page needs a scored screening from the bedside flow")
+    html = page.get_data(as_text=True)
+    for rid in ids:
+        assert f"/referrals/{rid}/status" in html
+    post_status(sw_client, db, ids[0], "accepted", back=f"/screenings/{sid}/results")
+    assert row(db, ids[0])["status"] == "accepted"
+
+
+def test_no_duplicate_open_referral_for_the_same_need(db):
+    fid, cid, sid, ids = family_with_suggestions(db, "food", "mental_health")
+    user = db.execute("SELECT id FROM users WHERE role = 'social_worker' LIMIT 1").fetchone()[0]
+    again = create_suggestions(
+        db,
+        family_id=fid,
+        screening_id=sid,
+        caregiver_id=cid,
+        result=positive("food", "mental_health", "utilities"),
+        language="es",
+        user_id=user,
+    )
+    domains = [
+        r[0]
+        for r in db.execute(
+            "SELECT domain FROM referrals WHERE id IN (?, ?, ?, ?)", (again + [0, 0, 0, 0])[:4]
+        )
+    ]
+    assert domains == ["utilities"]
+    # The other parent's mental-health need is theirs: a separate referral.
+    other = (
+        db["caregivers"]
+        .insert(
+            {"family_id": fid, "name": "X", "respondent": "partner", "created_at": timeutil.iso()}
+        )
+        .last_pk
+    )
+    theirs = create_suggestions(
+        db,
+        family_id=fid,
+        screening_id=sid,
+        caregiver_id=other,
+        result=positive("mental_health", "food"),
+        language="es",
+        user_id=user,
+    )
+    assert len(theirs) == 1
+
+
+@needs_poppler
+def test_batch_prints_every_family_accepted_today(db, sw_client, tmp_path):
+    fid, _c, _s, (rid,) = family_with_suggestions(db, "infant_supplies", language="en")
+    post_status(sw_client, db, rid, "accepted")
+    response = sw_client.get("/referrals/letters/today")
+    assert response.status_code == 200
+    assert "referral-letters-" in response.headers["Content-Disposition"]
+    text = pdf_text(response.data, tmp_path)
+    assert service_name(db, rid) in text and "Questions? Call us." in text
+    assert "National Domestic Violence Hotline" not in text
+    logged = db.execute(
+        "SELECT count(*) FROM audit_log WHERE action = 'letter' AND record_id = ?", [str(fid)]
+    ).fetchone()[0]
+    assert logged == 1
+
+
+@pytest.mark.parametrize("role", ["manager", "admin"])
+def test_other_roles_cannot_see_referrals_or_letters(client, auth, db, role):
+    fid, _c, _s, (rid,) = family_with_suggestions(db, "food")
+    auth.login(role)
+    assert client.get("/referrals").status_code == 403
+    assert client.get(f"/referrals/families/{fid}/letter").status_code == 403
+    assert (
+        client.post(f"/referrals/{rid}/status", data={"to": "accepted", "version": 1}).status_code
+        == 403
+    )
+
+
+def test_unknown_family_letter_is_404(sw_client):
+    assert sw_client.get("/referrals/families/999999/letter").status_code == 404
+
+
+@needs_poppler
+def test_paper_form_has_every_item_in_spanish(app, sw_client, tmp_path):
+    from screening.forms_registry import get_registry
+
+    with app.app_context():
+        instrument = get_registry().get("ahc_core")
+    response = sw_client.get("/referrals/paper/ahc_core?lang=es")
+    assert response.status_code == 200
+    text = " ".join(pdf_text(response.data, tmp_path).split())
+    assert " ".join(instrument.title["es"].split()) in text
+    position = 0
+    for number, item in enumerate(instrument.items, start=1):
+        wording = " ".join(item.text["es"].split())
+        found = text.find(f"{number}. {wording}", position)
+        assert found >= position, item.id  # every item, in the tablet's order
+        position = found
+        for option in item.options:
+            assert " ".join(option.text["es"].split()) in text
+    assert "Prefiero no contestar" in text
+    assert sw_client.get("/referrals/paper/nope").status_code == 404
+
+
+@needs_poppler
+def test_paper_form_says_when_a_follow_up_question_applies(app, sw_client, tmp_path):
+    from screening.forms_registry import get_registry
+
+    with app.app_context():
+        instrument = get_registry().get("nicu_needs")
+    items = [i for page in instrument.pages() for i in page]
+    numbers = {item.id: n for n, item in enumerate(items, start=1)}
+    follow = next(i for i in items if i.show_if is not None)
+    text = " ".join(pdf_text(sw_client.get("/referrals/paper/nicu_needs").data, tmp_path).split())
+    assert f"Answer only if your answer to question {numbers[follow.show_if.item]} was:" in text
+    assert f"{numbers[follow.id]}. {' '.join(follow.text['en'].split())}" in text
