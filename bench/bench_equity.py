@@ -12,6 +12,12 @@ import csv
 import datetime as dt
 import io
 import random
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import median_seconds
+from bench.common import verdict
 
 DOMAINS_SAMPLE = ("food", "housing_instability", "transportation", "utilities", "mental_health")
 RACES = ["white"] * 40 + ["black"] * 20 + ["hispanic"] * 22 + ["asian"] * 8 + ["aian"] * 2
@@ -54,3 +60,71 @@ def synthetic_csv(families: int, seed: int = 5, start: str = "2024-01-01", days:
                 )
             writer.writerow(row)
     return out.getvalue()
+
+
+def _database(folder: Path, families: int):
+    from screening.db import connect
+    from screening.db import migrate
+
+    db = connect(str(folder / f"bench-{families}.sqlite"))
+    migrate(db)
+    return db
+
+
+def _import(db, text: str) -> tuple[float, int]:
+    from screening.core.results_import import parse
+    from screening.db import write
+    from screening.equity_data import store_import
+
+    started = time.perf_counter()
+    parsed = parse(io.StringIO(text))
+    assert not parsed.problems, parsed.problems[:3]
+    with write(db):
+        store_import(db, parsed, "2026-01-01T00:00:00Z")
+    return time.perf_counter() - started, parsed.rows
+
+
+def _summary(db):
+    from screening.reports import build_report
+
+    config = {"SUPPRESSION_THRESHOLD": 11, "EQUITY_REFERENCE_GROUPS": {}}
+    return lambda: build_report(db, config, "race_ethnicity", None, None)
+
+
+def _baseline(db):
+    from screening.equity_data import grouped_sql
+
+    sql = grouped_sql("imported_families", "race_ethnicity", "", by_quarter=False)
+    return lambda: db.execute(sql).fetchall()
+
+
+def run() -> list[str]:
+    """Measure import and summary at 10,000 and 100,000 families."""
+    lines = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        timings = {}
+        for families in (10_000, 100_000):
+            db = _database(folder, families)
+            seconds, rows = _import(db, synthetic_csv(families))
+            if families == 100_000:
+                lines.append(
+                    f"import {rows} rows ({families} families): {seconds:.2f} s (target < 20 s) "
+                    f"{verdict(seconds < 20)}"
+                )
+            summary = median_seconds(_summary(db), repeat=7, warmup=1)
+            raw = median_seconds(_baseline(db), repeat=7, warmup=1)
+            timings[families] = (summary, raw)
+            db.close()
+            lines.append(
+                f"{families} families: summary {summary * 1000:.1f} ms, raw GROUP BY "
+                f"{raw * 1000:.1f} ms, ratio {summary / raw:.2f}x"
+                + (f" (target <= 2x) {verdict(summary / raw <= 2)}" if families == 100_000 else "")
+            )
+        growth = timings[100_000][0] / timings[10_000][0]
+        raw_growth = timings[100_000][1] / timings[10_000][1]
+        lines.append(
+            f"growth 10k -> 100k: summary {growth:.1f}x, raw GROUP BY {raw_growth:.1f}x "
+            f"(linear = 10x; target <= 15x) {verdict(growth <= 15)}"
+        )
+    return lines

@@ -25,6 +25,7 @@ from flask.cli import with_appcontext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField
+from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms.validators import Optional
 
@@ -164,7 +165,7 @@ def metric_views(report: Report, dim: Dimension) -> list[dict]:
                 "metric": metric,
                 "rows": rows,
                 "total": cell_text(total, mark),
-                "chart": Markup(svg),  # noqa: S704 - built by core.charts, every label escaped
+                "chart": Markup(svg),  # noqa: S704  # nosec B704 - core.charts escapes every label
                 "main": name in MAIN_METRICS,
             }
         )
@@ -183,7 +184,7 @@ def trend_chart(report: Report, metric_name: str) -> Markup:
     svg = charts.trend(
         f"{METRICS[metric_name].label} by quarter", report.quarters, series, chart_id="trend"
     )
-    return Markup(svg)  # noqa: S704 - built by core.charts, every label escaped
+    return Markup(svg)  # noqa: S704  # nosec B704 - core.charts escapes every label
 
 
 class EquityForm(FlaskForm):
@@ -193,12 +194,12 @@ class EquityForm(FlaskForm):
         csrf = False
 
     by = SelectField("Compare groups by")
-    start = DateField(
-        "From (index date)", validators=[Optional()], format="%Y-%m-%d", name="from"
-    )
+    start = DateField("From (index date)", validators=[Optional()], format="%Y-%m-%d", name="from")
     end = DateField("To (index date)", validators=[Optional()], format="%Y-%m-%d", name="to")
     trend = SelectField(
-        "Trend chart for", choices=[(m.name, m.label) for m in METRICS.values()], default="screened"
+        "Trend chart for",
+        choices=[SelectChoice(m.name, m.label) for m in METRICS.values()],
+        default="screened",
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -211,7 +212,7 @@ class EquityForm(FlaskForm):
 
 def _date_message(form: EquityForm) -> None:
     for f in (form.start, form.end):
-        if f.errors and f.raw_data and f.raw_data[0]:
+        if f.errors and f.data is None and f.raw_data and f.raw_data[0]:
             f.errors[:] = ["Use a date written as YYYY-MM-DD."]
 
 
@@ -222,7 +223,7 @@ def equity():
     config = current_app.config
     dims = available_dimensions(config)
     form = EquityForm(formdata=request.args)
-    form.by.choices = [(d.name, d.label) for d in dims.values()]
+    form.by.choices = [SelectChoice(d.name, d.label) for d in dims.values()]
     if not form.by.data:
         form.by.data = "race_ethnicity"
     fmt = request.args.get("format", "html")
@@ -264,7 +265,7 @@ def equity():
         trend_label=METRICS[form.trend.data or "screened"].label,
         period_note=PERIOD_NOTE,
         linked_note=LINKED_NOTE,
-        query={"by": dim.name, "from": start or "", "to": end or ""},
+        query={k: v for k, v in (("by", dim.name), ("from", start), ("to", end)) if v},
     )
 
 
@@ -480,6 +481,8 @@ def extract_command(out: Path) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the import-results, equity and extract commands."""
+    # Fail at start-up, naming the setting, rather than on a manager's first page view.
+    available_dimensions(app.config)
     app.register_blueprint(bp)
     app.cli.add_command(import_results_command)
     app.cli.add_command(equity_command)

@@ -1,0 +1,142 @@
+"""import-results: every problem by row and column, all or nothing, offers folded per family."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from screening.core.results_import import parse
+
+HEADER = "record_id,screened_on,status,race_ethnicity,language,insurance,food,referral_food\n"
+GOOD = HEADER + (
+    "F1,2026-01-10,completed,black,en,public,positive,sent\n"
+    "F1,2026-01-20,declined,black,en,public,,\n"
+    "F2,2026-02-01,declined,hispanic;white,es,private,,\n"
+)
+TODAY = dt.date(2026, 6, 1)
+
+
+def imported_count(db) -> int:
+    return db.execute("SELECT count(*) FROM imported_families").fetchone()[0]
+
+
+def test_offers_fold_into_families():
+    parsed = parse(io.StringIO(GOOD), today=TODAY)
+    assert parsed.problems == [] and parsed.rows == 3
+    f1, f2 = parsed.families["F1"], parsed.families["F2"]
+    assert (f1["screened"], f1["declined"], f1["pos_food"], f1["sent"], f1["referred"]) == (
+        1,
+        0,
+        1,
+        1,
+        1,
+    )
+    assert f1["index_date"] == "2026-01-10" and f1["quarter"] == "2026Q1"
+    assert (f2["screened"], f2["declined"], f2["race_ethnicity"]) == (0, 1, "multiple")
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("F3,2026-02-30,completed,black,en,public,,", "row 2, column screened_on: not a date"),
+        ("F3,01/02/2026,completed,black,en,public,,", "row 2, column screened_on: not a date"),
+        (
+            "F3,2026-07-01,completed,black,en,public,,",
+            "row 2, column screened_on: is in the future",
+        ),
+        ("F3,2026-02-01,done,black,en,public,,", "row 2, column status: must be completed or"),
+        ("F3,2026-02-01,completed,purple,en,public,,", "row 2, column race_ethnicity: not a race"),
+        ("F3,2026-02-01,completed,black;unknown,en,public,,", "row 2, column race_ethnicity"),
+        ("F3,2026-02-01,completed,black,english,public,,", "row 2, column language: not an ISO"),
+        ("F3,2026-02-01,completed,black,en,medicaid,,", "row 2, column insurance: must be one"),
+        ("F3,2026-02-01,completed,black,en,public,yes,", "row 2, column food: must be one of"),
+        ("F3,2026-02-01,declined,black,en,public,positive,", "row 2, column food: a declined"),
+        ("F3,2026-02-01,completed,black,en,public,,done", "row 2, column referral_food: must be"),
+        (",2026-02-01,completed,black,en,public,,", "row 2, column record_id: is empty"),
+        ("F3,2026-02-01,completed,black,en,public", "row 2: has 6 cells but the header has 8"),
+    ],
+)
+def test_each_problem_names_row_and_column(row, expected):
+    parsed = parse(io.StringIO(HEADER + row + "\n"), today=TODAY)
+    assert any(p.startswith(expected) for p in parsed.problems), parsed.problems
+    assert parsed.families == {}
+
+
+def test_problems_never_repeat_the_cell_value():
+    parsed = parse(io.StringIO(HEADER + "MRN-99887,1999-99-99,completed,Smith,xx,public,,\n"))
+    text = "\n".join(parsed.problems)
+    assert "MRN-99887" not in text and "1999-99-99" not in text and "Smith" not in text
+    assert len(parsed.problems) == 3
+
+
+def test_unknown_and_missing_columns_are_reported_from_the_header():
+    text = "record_id,screened_on,status,race_ethnicity,language,fod,referral_nowhere\n"
+    problems = parse(io.StringIO(text + "F,2026-01-01,completed,black,en,,\n")).problems
+    assert "row 1, column 6 ('fod'): unknown column" in problems[0]
+    assert "row 1, column 7 ('referral_nowhere'): unknown column" in problems[1]
+    assert "row 1: the required column 'insurance' is missing" in problems
+
+
+def test_offers_to_one_family_must_agree_on_groups():
+    text = (
+        HEADER
+        + "F1,2026-01-10,completed,black,en,public,,\nF1,2026-01-11,completed,black,es,public,,\n"
+    )
+    problems = parse(io.StringIO(text), today=TODAY).problems
+    assert problems == [
+        "row 3, column language: differs from row 2, an earlier offer to the same record_id"
+    ]
+
+
+def test_cli_imports_and_reports_rows(runner, db, tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = runner.invoke(args=["import-results", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 rows (2 families, 2 new)." in result.output
+    assert imported_count(db) == 2
+
+
+def test_cli_rejects_the_whole_file_and_lists_every_problem(runner, db, tmp_path):
+    bad = (
+        GOOD
+        + "F9,2026-13-01,completed,black,en,public,,\nF10,2026-01-01,completed,black,en,cash,,\n"
+    )
+    path = tmp_path / "history.csv"
+    path.write_text(bad, encoding="utf-8")
+    result = runner.invoke(args=["import-results", str(path)])
+    assert result.exit_code == 2
+    assert "row 5, column screened_on" in result.output
+    assert "row 6, column insurance" in result.output
+    assert "nothing imported (2 problems)" in result.output
+    assert imported_count(db) == 0  # the three good rows were not imported either
+
+
+def test_reimport_changes_no_metric_and_conflicts_reject(runner, db, tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    assert runner.invoke(args=["import-results", str(path)]).exit_code == 0
+    again = runner.invoke(args=["import-results", str(path)])
+    assert "(2 families, 0 new)" in again.output
+    after = db.execute(
+        "SELECT screened, declined, positive_any, referred, sent, n_offers FROM imported_families "
+        "ORDER BY record_id"
+    ).fetchall()
+    # Offers add up, but a family's flags (and so every metric) stay the same.
+    assert after == [(1, 0, 1, 1, 1, 4), (0, 1, 0, 0, 0, 2)]
+    changed = tmp_path / "changed.csv"
+    changed.write_text(HEADER + "F2,2026-03-01,completed,asian,es,private,,\n", encoding="utf-8")
+    result = runner.invoke(args=["import-results", str(changed)])
+    assert result.exit_code == 2
+    assert "row 2, column race_ethnicity: differs from an earlier import" in result.output
+
+
+def test_cli_rejects_non_utf8(runner, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        HEADER.encode() + b"F1,2026-01-10,completed,black,en,public,,\n" + b"\xe9\xff\n"
+    )
+    result = runner.invoke(args=["import-results", str(path)])
+    assert result.exit_code == 2 and "not UTF-8" in result.output
