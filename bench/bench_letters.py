@@ -29,8 +29,8 @@ from screening.db import connect
 from screening.db import migrate
 from screening.directory import all_services
 from screening.directory import load_starter
-from screening.referrals import build_letter
-from screening.referrals import create_suggestions
+from screening.referral_data import build_letter
+from screening.referral_data import create_suggestions
 
 NEEDS = ("food", "infant_supplies", "nicu_visiting", "health_insurance", "lactation", "utilities")
 

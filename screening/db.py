@@ -39,6 +39,10 @@ def get_db() -> Database:
     return g.db
 
 
+class StaleEdit(Exception):
+    """The record changed since the form was read (optimistic concurrency)."""
+
+
 def one(db: Database, sql: str, params: list | dict | None = None) -> dict | None:
     """The first row of a query as a dict, or None."""
     return next(db.query(sql, params or []), None)

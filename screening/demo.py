@@ -128,18 +128,14 @@ def load(db: Database, config) -> dict:
 
     load_starter(db)
     registry = _registry(config)
-    if registry is None:
-        return added
     with db.atomic():
         added["families"] = _families(db, registry, config)
     return added
 
 
 def _registry(config):
-    try:
-        from .core.instruments import load_registry
-    except ImportError:
-        return None
+    from .core.instruments import load_registry
+
     shipped = Path(__file__).resolve().parent.parent / "forms"
     override = Path(config["INSTANCE_FORMS"]) if config.get("INSTANCE_FORMS") else None
     return load_registry(shipped, override if override and override.is_dir() else None)
@@ -403,10 +399,8 @@ def _store_result(db, screening_id, family_id, result, acknowledged, worker):
 
 def _referrals(db, family_id, screening_id, caregiver_id, result, worker, n):
     """Referrals through the referral module's own matching, moved along their lifecycle."""
-    try:
-        from .referrals import create_suggestions
-    except ImportError:
-        return
+    from .referral_data import create_suggestions
+
     ids = create_suggestions(
         db,
         family_id=family_id,

@@ -33,6 +33,7 @@ from wtforms.validators import Regexp
 from . import audit
 from . import codes
 from . import family_data
+from . import referral_data
 from . import timeutil
 from .auth import allow
 from .core import schedule
@@ -395,11 +396,7 @@ def show(family_id: int):
         form.instruments.data = default_instruments(family, caregiver, screenings)
         form.request_token.data = secrets.token_urlsafe(16)
         start_forms[caregiver["id"]] = form
-    referrals = []
-    if "referrals.worklist" in current_app.view_functions:
-        from .referrals import family_referrals
-
-        referrals = family_referrals(db, family_id)
+    referrals = referral_data.family_referrals(db, family_id)
     audit.record("view", "family", family_id)
     return render_template(
         "families/show.html",

@@ -8,11 +8,8 @@ import json
 from sqlite_utils import Database
 
 from . import timeutil
+from .db import StaleEdit
 from .db import one
-
-
-class StaleEdit(Exception):
-    """The record changed since the form was opened."""
 
 
 class DuplicateMrn(Exception):

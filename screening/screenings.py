@@ -27,6 +27,7 @@ from . import audit
 from . import codes
 from . import family_data
 from . import passwords
+from . import referral_data
 from . import screening_data
 from . import timeutil
 from .auth import allow
@@ -232,7 +233,6 @@ def page(screening_id: int, n: int):
         page_answers, ok = read_answers(form, current.instrument, current.items, lang)
         if ok:
             target = {"back": n - 1, "pause": n}.get(action, n + 1)
-            suggest = _referral_suggester()
             try:
                 # One transaction (one fsync) for the answers, the audit row and, on the last
                 # page, scoring and referral suggestions: all of it lands or none of it.
@@ -262,7 +262,7 @@ def page(screening_id: int, n: int):
                             registry,
                             settings,
                             g.user["id"],
-                            suggest=suggest,
+                            suggest=referral_data.create_suggestions,
                             answers=answers,
                         )
                         audit.record("complete", "screening", screening_id)
@@ -326,15 +326,6 @@ def _new_items_on_page(pages, current, answers) -> bool:
     return False
 
 
-def _referral_suggester():
-    """The referral module's suggestion hook, when that module is installed."""
-    if "referrals.worklist" not in current_app.view_functions:
-        return None
-    from .referrals import create_suggestions
-
-    return create_suggestions
-
-
 @bp.route("/screenings/<int:screening_id>/decline", methods=["POST"])
 @allow("social_worker")
 def decline(screening_id: int):
@@ -382,11 +373,7 @@ def results(screening_id: int):
     )
     for d in domains:
         d["reasons"] = json.loads(d["reasons"])
-    referrals = []
-    if "referrals.worklist" in current_app.view_functions:
-        from .referrals import screening_referrals
-
-        referrals = screening_referrals(db, screening_id)
+    referrals = referral_data.screening_referrals(db, screening_id)
     audit.record("view", "screening", screening_id, detail="results")
     return render_template(
         "screenings/results.html",

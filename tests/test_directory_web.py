@@ -14,7 +14,7 @@ from screening.db import connect
 from screening.db import migrate
 from screening.directory import all_services
 from screening.directory import load_starter
-from screening.referrals import create_suggestions
+from screening.referral_data import create_suggestions
 
 COMPARED = (
     "id",

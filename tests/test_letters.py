@@ -11,10 +11,10 @@ import pytest
 
 from screening import timeutil
 from screening.core import letters
-from screening.referrals import build_letter
-from screening.referrals import change_status
-from screening.referrals import create_suggestions
-from screening.referrals import letterhead
+from screening.referral_data import build_letter
+from screening.referral_data import change_status
+from screening.referral_data import create_suggestions
+from screening.referral_data import letterhead
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 

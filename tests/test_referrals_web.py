@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from screening import timeutil
-from screening.referrals import create_suggestions
+from screening.referral_data import create_suggestions
 
 
 def positive(*domains, wants="yes"):
