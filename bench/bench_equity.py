@@ -26,7 +26,7 @@ RACES += ["nhpi", "mena", "black;white", "hispanic;white", "declined", "unknown"
 
 def synthetic_csv(families: int, seed: int = 5, start: str = "2024-01-01", days: int = 730) -> str:
     """A valid import-results CSV: one or two offers per family, plausible rates by group."""
-    from screening.core.equity import DOMAINS
+    from screening.core.identifiers import DOMAINS
 
     rng = random.Random(seed)
     first = dt.date.fromisoformat(start)

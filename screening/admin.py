@@ -225,35 +225,50 @@ def neutralise(value: object) -> str:
     return text
 
 
-def _audit_query(form: AuditFilterForm) -> tuple[str, list]:
-    where, params = [], []
-    if form.user.data:
-        where.append("username = ?")
-        params.append(form.user.data)
-    if form.action.data:
-        where.append("action = ?")
-        params.append(form.action.data)
-    if form.record_type.data:
-        where.append("record_type = ?")
-        params.append(form.record_type.data)
-    if form.date_from.data:
-        where.append("at >= ?")
-        params.append(form.date_from.data.isoformat())
-    if form.date_to.data:
-        where.append("at < ?")
-        params.append((form.date_to.data + dt.timedelta(days=1)).isoformat())
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
-    return clause, params
+# Static SQL: each filter is a named parameter that is NULL when unused.
+AUDIT_PAGE_SQL = """
+    SELECT * FROM audit_log
+    WHERE (:user IS NULL OR username = :user)
+      AND (:action IS NULL OR action = :action)
+      AND (:record_type IS NULL OR record_type = :record_type)
+      AND (:date_from IS NULL OR at >= :date_from)
+      AND (:date_to IS NULL OR at < :date_to)
+      AND (:before IS NULL OR id < :before)
+    ORDER BY id DESC LIMIT :limit
+"""
+AUDIT_CSV_SQL = """
+    SELECT id, at, user_id, username, role, action, record_type, record_id, outcome, detail,
+      request_id, hash
+    FROM audit_log
+    WHERE (:user IS NULL OR username = :user)
+      AND (:action IS NULL OR action = :action)
+      AND (:record_type IS NULL OR record_type = :record_type)
+      AND (:date_from IS NULL OR at >= :date_from)
+      AND (:date_to IS NULL OR at < :date_to)
+      AND (:before IS NULL OR id < :before)
+    ORDER BY id
+"""
+CHOICE_SQL = {
+    "username": "SELECT DISTINCT username FROM audit_log WHERE username != '' ORDER BY 1",
+    "action": "SELECT DISTINCT action FROM audit_log WHERE action != '' ORDER BY 1",
+    "record_type": "SELECT DISTINCT record_type FROM audit_log WHERE record_type != '' ORDER BY 1",
+}
+
+
+def _audit_params(form: AuditFilterForm) -> dict:
+    to = form.date_to.data
+    return {
+        "user": form.user.data or None,
+        "action": form.action.data or None,
+        "record_type": form.record_type.data or None,
+        "date_from": form.date_from.data.isoformat() if form.date_from.data else None,
+        "date_to": (to + dt.timedelta(days=1)).isoformat() if to else None,
+        "before": form.before.data or None,
+    }
 
 
 def _choices(db, column: str) -> list[SelectChoice]:
-    # The column name comes from this module's fixed list, never from the request.
-    values = [
-        r[0]
-        for r in db.execute(
-            f"SELECT DISTINCT {column} FROM audit_log WHERE {column} != '' ORDER BY 1"  # noqa: S608
-        )
-    ]
+    values = [r[0] for r in db.execute(CHOICE_SQL[column])]
     return [SelectChoice("", "any")] + [SelectChoice(v, v) for v in values]
 
 
@@ -268,19 +283,10 @@ def audit_view():
     form.record_type.choices = _choices(db, "record_type")
     if request.args and not form.validate():
         return render_template("admin/audit.html", form=form, rows=[], more=False), 400
-    clause, params = _audit_query(form)
+    params = _audit_params(form)
     if request.args.get("format") == "csv":
-        return _audit_csv(db, clause, params)
-    page_clause, page_params = clause, list(params)
-    if form.before.data:
-        page_clause += (" AND " if clause else " WHERE ") + "id < ?"
-        page_params.append(form.before.data)
-    rows = list(
-        db.query(
-            f"SELECT * FROM audit_log{page_clause} ORDER BY id DESC LIMIT ?",  # noqa: S608
-            page_params + [AUDIT_PAGE_SIZE + 1],
-        )
-    )
+        return _audit_csv(db, {**params, "before": None})
+    rows = list(db.query(AUDIT_PAGE_SQL, {**params, "limit": AUDIT_PAGE_SIZE + 1}))
     more = len(rows) > AUDIT_PAGE_SIZE
     rows = rows[:AUDIT_PAGE_SIZE]
     args = {k: v for k, v in request.args.items() if k not in ("before", "format")}
@@ -294,13 +300,12 @@ def audit_view():
     )
 
 
-def _audit_csv(db, clause: str, params: list) -> Response:
+def _audit_csv(db, params: dict) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(AUDIT_CSV_COLUMNS)
     count = 0
-    sql = f"SELECT {', '.join(AUDIT_CSV_COLUMNS)} FROM audit_log{clause} ORDER BY id"  # noqa: S608
-    for row in db.execute(sql, params):
+    for row in db.execute(AUDIT_CSV_SQL, params):
         writer.writerow([neutralise(v) for v in row])
         count += 1
     audit.record("audit_export", "audit_log", "", detail=f"rows={count}")

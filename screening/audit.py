@@ -21,10 +21,10 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask import current_app
-from flask.cli import with_appcontext
 from flask import g
 from flask import has_app_context
 from flask import has_request_context
+from flask.cli import with_appcontext
 
 from . import db as storage
 from . import timeutil

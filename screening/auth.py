@@ -243,6 +243,30 @@ def check_login(username: str, password: str) -> tuple[dict | None, str | None]:
     return user, None
 
 
+def reverify(password: str) -> bool:
+    """Re-check the signed-in user's password (e.g. tablet hand-back) under the same lockout.
+
+    A failure counts towards the account lockout; once locked, the sessions end, so a
+    tablet left with a parent cannot be used to guess the social worker's password.
+    """
+    user = g.user
+    now = timeutil.now()
+    fresh = one(get_db(), "SELECT * FROM users WHERE id = ?", [user["id"]])
+    if fresh is None or _is_locked(fresh, now):
+        return False
+    if passwords.verify_password(fresh["password_hash"], password or ""):
+        _clear_failures(fresh)
+        return True
+    _register_failure(fresh["id"], now)
+    _audit_failure(fresh["id"], "reverify")
+    locked = one(get_db(), "SELECT locked_until FROM users WHERE id = ?", [user["id"]])
+    if locked and locked["locked_until"]:
+        db = get_db()
+        with write(db):
+            revoke_sessions(user["id"])
+    return False
+
+
 @functools.cache
 def _dummy_hash() -> str:
     return passwords.hash_password(secrets.token_hex(16))

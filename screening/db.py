@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import sqlite3
 from collections.abc import Iterator
 
@@ -108,7 +109,12 @@ def init_db_command(demo: bool) -> None:
 
     if settings.ensure_secret_key(current_app):
         click.echo("Generated a new secret key in the instance folder.")
-    db = connect(current_app.config["DATABASE"])
+    path = current_app.config["DATABASE"]
+    if not os.path.exists(path):
+        # The database holds PHI: readable by the service account only. SQLite gives its
+        # -wal and -shm files the database file's permissions.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    db = connect(path)
     try:
         applied = migrate(db)
         click.echo(f"Migrations applied: {len(applied)}" if applied else "Database up to date.")

@@ -41,8 +41,8 @@ from . import audit
 from . import timeutil
 from .auth import allow
 from .core import hsds
-from .core.matching import CATEGORIES
-from .core.matching import DOMAINS
+from .core.identifiers import DOMAINS
+from .core.identifiers import REFERRAL_CATEGORIES as CATEGORIES
 from .db import connect
 from .db import get_db
 from .db import one

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from sqlite_utils import Database
 
 from .core.equity import DIMENSION_COLUMNS
-from .core.equity import DOMAINS
 from .core.equity import RACE_CODES
 from .core.equity import Dimension
+from .core.identifiers import DOMAINS
 from .core.results_import import FLAGS
 from .core.results_import import Parsed
 

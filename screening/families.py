@@ -381,6 +381,7 @@ def show(family_id: int):
     """The family page: people, what is due, alerts, screenings and referrals."""
     from .screenings import StartForm
     from .screenings import default_instruments
+    from .screenings import instrument_choices
 
     family = load_family_or_404(family_id)
     db = get_db()
@@ -388,6 +389,7 @@ def show(family_id: int):
     start_forms = {}
     for caregiver in family["caregivers"]:
         form = StartForm(prefix=f"cg{caregiver['id']}")
+        form.instruments.choices = instrument_choices()
         form.caregiver_id.data = caregiver["id"]
         form.language.data = (
             caregiver["language"] if caregiver["language"] in ("en", "es") else "en"

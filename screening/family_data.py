@@ -170,14 +170,14 @@ def family_screenings(db: Database, family_id: int) -> list[dict]:
 
 def open_alerts(db: Database, family_id: int | None = None) -> list[dict]:
     """Alerts not yet acknowledged, for one family or the unit."""
-    where = "a.acknowledged_at IS NULL" + (" AND a.family_id = :fid" if family_id else "")
     return list(
         db.query(
-            f"""SELECT a.*, f.mrn, c.name AS caregiver_name FROM alerts a
-                JOIN families f ON f.id = a.family_id
-                JOIN screenings s ON s.id = a.screening_id
-                JOIN caregivers c ON c.id = s.caregiver_id
-                WHERE {where} ORDER BY a.created_at""",  # noqa: S608 - fixed SQL fragments
+            """SELECT a.*, f.mrn, c.name AS caregiver_name FROM alerts a
+               JOIN families f ON f.id = a.family_id
+               JOIN screenings s ON s.id = a.screening_id
+               JOIN caregivers c ON c.id = s.caregiver_id
+               WHERE a.acknowledged_at IS NULL AND (:fid IS NULL OR a.family_id = :fid)
+               ORDER BY a.created_at""",
             {"fid": family_id},
         )
     )

@@ -26,11 +26,11 @@ from wtforms.validators import Length
 from . import audit
 from . import codes
 from . import family_data
-from . import passwords
 from . import referral_data
 from . import screening_data
 from . import timeutil
 from .auth import allow
+from .auth import reverify
 from .db import get_db
 from .db import write
 from .families import load_family_or_404
@@ -131,7 +131,16 @@ def handing_over(screening_id: int) -> bool:
 def start(family_id: int):
     """Start a screening for a caregiver, or record that the family declined the offer."""
     family = load_family_or_404(family_id)
-    form = StartForm()
+    # The family page shows one start form per caregiver, each with its own field prefix.
+    prefix = next(
+        (
+            f"cg{c['id']}"
+            for c in family["caregivers"]
+            if f"cg{c['id']}-caregiver_id" in request.form
+        ),
+        "",
+    )
+    form = StartForm(prefix=prefix)
     form.instruments.choices = instrument_choices()
     db = get_db()
     if not form.validate_on_submit():
@@ -518,9 +527,8 @@ def unlock(screening_id: int):
     """Hand the tablet back: needs the signed-in social worker's password."""
     load_screening_or_404(screening_id)
     form = UnlockForm()
-    if form.validate_on_submit() and passwords.verify_password(
-        g.user["password_hash"], form.password.data
-    ):
+    # reverify counts failures towards the lockout: a parent cannot guess the password.
+    if form.validate_on_submit() and reverify(form.password.data):
         session.pop("handover", None)
         audit.record("handback", "screening", screening_id)
         return redirect(url_for("screenings.resume", screening_id=screening_id))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from importlib import metadata
 
 import pytest
-import sqlite_utils
 
 from screening import create_app
 from screening.db import connect
@@ -15,7 +15,7 @@ from screening.demo import DEMO_ACCOUNTS
 
 
 def pytest_report_header(config):
-    return f"sqlite {sqlite3.sqlite_version}, sqlite-utils {sqlite_utils.__version__}"
+    return f"sqlite {sqlite3.sqlite_version}, sqlite-utils {metadata.version('sqlite-utils')}"
 
 
 def make_config(tmp_path) -> dict:

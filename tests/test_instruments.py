@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from screening import create_app
+from screening.core.identifiers import DOMAINS
 from screening.core.instruments import DECLINED
-from screening.core.instruments import DOMAINS
 from screening.core.instruments import DefinitionError
 from screening.core.instruments import load_registry
 from screening.core.instruments import visible_items

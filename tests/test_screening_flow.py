@@ -250,3 +250,32 @@ def test_csrf_is_enforced_when_enabled(tmp_path):
     )
     assert response.status_code == 400
     assert b"Form expired" in response.data
+
+
+def test_start_form_on_the_family_page_starts_a_screening(sw_client, db):
+    """The family page's per-caregiver forms (prefixed fields) really start a screening."""
+    import re
+
+    family_id, caregiver_id = new_family(db)
+    html = sw_client.get(f"/families/{family_id}").get_data(as_text=True)
+    prefix = f"cg{caregiver_id}-"
+    boxes = re.findall(rf'name="{prefix}instruments" type="checkbox" value="(\w+)"', html) or (
+        re.findall(rf'type="checkbox" value="(\w+)"[^>]*name="{prefix}instruments"', html)
+    )
+    assert {"ahc_core", "nicu_needs", "phq9", "gad7"} <= set(boxes)
+    token = re.search(rf'name="{prefix}request_token" type="hidden" value="([^"]+)"', html)
+    response = sw_client.post(
+        f"/families/{family_id}/screenings",
+        data={
+            f"{prefix}caregiver_id": str(caregiver_id),
+            f"{prefix}request_token": token.group(1),
+            f"{prefix}timepoint": "admission",
+            f"{prefix}mode": "interview",
+            f"{prefix}language": "en",
+            f"{prefix}instruments": ["gad7"],
+            f"{prefix}decline_reason": "not_now",
+            f"{prefix}action": "start",
+        },
+    )
+    assert "/page/1" in response.headers["Location"]
+    assert db["screenings"].count_where("family_id = ?", [family_id]) == 1

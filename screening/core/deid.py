@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Iterable
 from collections.abc import Mapping
 
-from .equity import DOMAINS
+from .identifiers import DOMAINS
 
 # HHS de-identification guidance (2012, Census 2000): the 3-digit ZIP areas with 20,000 or
 # fewer people, which Safe Harbor requires to be reported as 000.

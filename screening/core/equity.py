@@ -15,28 +15,11 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from . import stats
+from .identifiers import DOMAINS
 from .suppression import TOTAL
 from .suppression import add_margins
 from .suppression import protect
 
-DOMAINS = (
-    "housing_instability",
-    "housing_quality",
-    "food",
-    "transportation",
-    "utilities",
-    "interpersonal_safety",
-    "financial_strain",
-    "employment_leave",
-    "childcare",
-    "health_insurance",
-    "infant_supplies",
-    "nicu_visiting",
-    "lactation",
-    "mental_health",
-    "social_support",
-    "language_access",
-)
 DOMAIN_LABELS = {d: d.replace("_", " ") for d in DOMAINS} | {
     "interpersonal_safety": "safety at home",
     "employment_leave": "work leave",

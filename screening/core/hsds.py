@@ -20,8 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .matching import CATEGORIES
-from .matching import DOMAINS
+from .identifiers import DOMAINS
+from .identifiers import REFERRAL_CATEGORIES as CATEGORIES
 
 TAXONOMY = "nicu-screening"
 NAMESPACE = uuid.UUID("5b0e7c52-0f0c-4b57-9d7e-2f4a3f1c9a10")

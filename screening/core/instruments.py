@@ -13,28 +13,11 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from .identifiers import DOMAINS
+from .identifiers import REFERRAL_CATEGORIES
+
 DECLINED = "declined"
 
-DOMAINS = (
-    "housing_instability",
-    "housing_quality",
-    "food",
-    "transportation",
-    "utilities",
-    "interpersonal_safety",
-    "financial_strain",
-    "employment_leave",
-    "childcare",
-    "health_insurance",
-    "infant_supplies",
-    "nicu_visiting",
-    "lactation",
-    "mental_health",
-    "social_support",
-    "language_access",
-)
-REFERRAL_CATEGORIES = ("lactation", "mental_health", "community")
-RESPONDENTS = ("birthing_parent", "partner", "other_caregiver")
 ALERT_KINDS = ("self_harm", "interpersonal_safety", "unsafe_discharge")
 WANTS_HELP_CODES = ("yes", "no", "later")
 # Files in forms/ that are not instruments: the schema, the UI text, the starter directory.

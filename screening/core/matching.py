@@ -8,25 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 
-DOMAINS = (
-    "housing_instability",
-    "housing_quality",
-    "food",
-    "transportation",
-    "utilities",
-    "interpersonal_safety",
-    "financial_strain",
-    "employment_leave",
-    "childcare",
-    "health_insurance",
-    "infant_supplies",
-    "nicu_visiting",
-    "lactation",
-    "mental_health",
-    "social_support",
-    "language_access",
-)
-CATEGORIES = ("lactation", "mental_health", "community")
 # A positive screen in these domains is always offered help, even when the parent said
 # "no" to help today: the offer is cheap, the social worker can decline it, and NPA
 # guidance treats perinatal mental health and lactation as standard NICU care.

@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 
-from .equity import DOMAINS
 from .equity import INSURANCE_GROUPS
 from .equity import RACE_CODES
 from .equity import quarter_of
 from .equity import race_group
+from .identifiers import DOMAINS
 
 REQUIRED = ("record_id", "screened_on", "status", "race_ethnicity", "language", "insurance")
 OFFER_STATUSES = ("completed", "declined")

@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .identifiers import DOMAINS
+from .identifiers import RESPONDENTS
 from .instruments import DECLINED
-from .instruments import DOMAINS
-from .instruments import RESPONDENTS
 from .instruments import Condition
 from .instruments import Instrument
 from .instruments import Registry
