@@ -252,11 +252,10 @@ def worklist():
     db = get_db()
     today = timeutil.today()
     due_rows = []
-    for fam in family_data.active_families(db):
-        family = family_data.get_family(db, fam["id"])
-        items = due_for(family, family_data.family_screenings(db, fam["id"]))
+    for family in family_data.active_families(db):
+        items = due_for(family, family["screenings"])
         if items:
-            due_rows.append({"family": fam, "items": items})
+            due_rows.append({"family": family, "items": items})
     in_progress = list(
         db.query(
             """SELECT s.id, s.family_id, s.timepoint, s.updated_at, f.mrn, c.name AS caregiver_name
