@@ -110,6 +110,7 @@ def init_db_command(demo: bool) -> None:
     if settings.ensure_secret_key(current_app):
         click.echo("Generated a new secret key in the instance folder.")
     path = current_app.config["DATABASE"]
+    os.chmod(current_app.instance_path, 0o700)
     if not os.path.exists(path):
         # The database holds PHI: readable by the service account only. SQLite gives its
         # -wal and -shm files the database file's permissions.
