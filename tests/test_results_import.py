@@ -18,6 +18,18 @@ GOOD = HEADER + (
 TODAY = dt.date(2026, 6, 1)
 
 
+@pytest.fixture(autouse=True)
+def no_demo_history(app):
+    """Start from a unit with no imported history (the demo ships two years of it)."""
+    from screening.db import connect
+
+    database = connect(app.config["DATABASE"])
+    with database.atomic():
+        database.execute("DELETE FROM imported_families")
+        database.execute("DELETE FROM imports")
+    database.close()
+
+
 def imported_count(db) -> int:
     return db.execute("SELECT count(*) FROM imported_families").fetchone()[0]
 
