@@ -48,7 +48,7 @@ def test_design_output_example_from_stdin(runner):
     assert result.exit_code == 0, result.stderr
     output = json.loads(result.stdout)
     assert output["instruments"]["epds"]["total"] == 14
-    assert output["instruments"]["epds"]["complete"] is False  # epds_help not answered
+    assert output["instruments"]["epds"]["complete"] is True  # as in DESIGN.md
     assert output["domains"]["mental_health"]["status"] == "positive"
     assert output["domains"]["mental_health"]["reasons"][0] == "epds total 14 >= 13"
     assert output["alerts"] == [{"kind": "self_harm", "instrument": "epds", "item": "epds_10"}]

@@ -479,3 +479,12 @@ def test_validate_payload_names_each_problem(payload, problem):
 def test_validate_payload_lists_every_problem():
     payload = {"respondent": "x", "answers": {"epds": {"epds_1": 9, "epds_2": 9}}}
     assert len(validate_payload(REGISTRY, payload)) == 3
+
+
+def test_all_ten_epds_items_make_a_complete_instrument_without_the_help_question():
+    """The added "would you like to talk with someone?" item is not part of the EPDS."""
+    answers = {"epds": {f"epds_{i}": 0 for i in range(1, 11)}}
+    result = run(answers)
+    assert result["instruments"]["epds"]["complete"] is True
+    assert result["instruments"]["epds"]["missing"] == []
+    assert result["domains"]["mental_health"]["wants_help"] == "not_asked"

@@ -161,8 +161,11 @@ def _sum(instrument: Instrument, item_ids, given: Mapping, visible: set[str]) ->
 def _instrument_result(
     instrument: Instrument, given: Mapping, visible: set[str], sums: dict
 ) -> dict:
-    missing = [i.id for i in instrument.items if i.id in visible and given.get(i.id) is None]
-    declined = [i.id for i in instrument.items if given.get(i.id) == DECLINED]
+    # "Would you like help?" follow-ups are this product's addition, not the standard's items:
+    # an unanswered one shows as wants_help "not_asked", never as an incomplete instrument.
+    scored = [i for i in instrument.items if not i.wants_help_for]
+    missing = [i.id for i in scored if i.id in visible and given.get(i.id) is None]
+    declined = [i.id for i in scored if given.get(i.id) == DECLINED]
     total = sums.get("total")
     return {
         "total": total.value if total is not None and total.answered else None,
