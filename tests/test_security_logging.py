@@ -108,3 +108,48 @@ def test_500_pages_and_logs_hold_no_exception_text(crashing_app):
 def test_log_lines_cannot_be_split_by_injected_newlines():
     record = logging.LogRecord("screening", logging.INFO, __file__, 1, "a\nfake line", None, None)
     assert "\n" not in JsonFormatter().format(record)
+
+
+def test_a_whole_bedside_session_logs_no_phi(sw_client, screen, db):
+    """Add a family, search it, screen it, acknowledge an alert, print its letter: scan the logs
+    and the audit trail for every identifying value typed along the way."""
+    from test_families import family_form
+
+    phi = {
+        "mrn": "PHI-778812",
+        "infants-0-name": "Baby Quenby Zarathustra",
+        "infants-0-dob": "2026-11-02",
+        "caregivers-0-name": "Wilhelmina Zarathustra",
+        "caregivers-0-phone": "(555) 013-9917",
+    }
+    note = "Called Wilhelmina at home; partner Thaddeus present"
+    with capture_logs() as lines:
+        added = sw_client.post("/families/new", data=family_form(**phi))
+        family_id = int(added.headers["Location"].rsplit("/", 1)[1])
+        sw_client.get(f"/families/{family_id}")
+        sw_client.post("/families/search", data={"q": "Zarathustra"})
+        caregiver_id = db.execute(
+            "SELECT id FROM caregivers WHERE family_id = ?", [family_id]
+        ).fetchone()[0]
+        started = screen.start(family_id, caregiver_id, instruments=["ahc_core", "phq9"])
+        sid = int(started.headers["Location"].split("/")[2])
+        screen.run(sid, {"phq9__phq9_1": "3", "phq9__phq9_2": "3", "phq9__phq9_9": "2"})
+        sw_client.get(f"/screenings/{sid}/results")
+        for (alert_id,) in db.execute("SELECT id FROM alerts WHERE screening_id = ?", [sid]):
+            sw_client.post(f"/screenings/{sid}/alerts/{alert_id}", data={"note": note})
+        sw_client.get(f"/referrals/families/{family_id}/letter")
+    assert len(lines) > 20
+    logged = "\n".join(lines)
+    audit = "\n".join(str(r) for r in db.execute("SELECT * FROM audit_log").fetchall())
+    secrets = [
+        "778812",
+        "Quenby",
+        "Zarathustra",
+        "Wilhelmina",
+        "013-9917",
+        "2026-11-02",
+        "Thaddeus",
+    ]
+    for secret in secrets:
+        assert secret not in logged, secret
+        assert secret not in audit, secret
