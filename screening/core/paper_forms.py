@@ -85,7 +85,7 @@ def item_flowables(number: int, item: Any, lang: str, condition: str = "") -> li
     kind = getattr(item, "type", "single")
     box = _box()
     if kind in ("single", "multi"):
-        if words[kind].rstrip(".").lower() not in hint.lower():
+        if not hint:  # an item's own hint already says how to mark it
             parts.append(Paragraph(words[kind], st["small"]))
         for option in getattr(item, "options", None) or []:
             parts.append(Paragraph(f"{box}  {letters.clean(_t(option.text, lang))}", st["detail"]))
