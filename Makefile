@@ -18,7 +18,14 @@ run: $(BIN)/flask
 	@$(BIN)/flask --app screening demo-accounts
 	$(BIN)/waitress-serve --host $(HOST) --port $(PORT) --threads 8 --call screening:create_app
 
-test: $(BIN)/flask
+# axe-core for the accessibility tests; without npm (or offline) those tests skip and say why.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  { npm ci --no-audit --no-fund && touch $@; } || echo "npm ci failed: the axe accessibility tests will skip"; \
+	else echo "npm not found: the axe accessibility tests will skip"; fi
+
+test: $(BIN)/flask $(AXE)
 	$(BIN)/ruff check screening tests bench
 	$(BIN)/ruff format --check screening tests bench
 	$(BIN)/bandit -q -r screening -ll
@@ -32,4 +39,9 @@ lint: $(BIN)/flask
 	$(BIN)/ruff format screening tests bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info node_modules test-artifacts
+
+# Dependency audit (needs PyPI JSON API / OSV access); .ci/run runs it with a notice when offline.
+.PHONY: audit-deps
+audit-deps: $(BIN)/flask
+	$(BIN)/pip-audit --progress-spinner off --skip-editable

@@ -53,6 +53,8 @@ HANDOVER_ENDPOINTS = {
     "screenings.unlock",
     "static",
 }
+# Once the screen has locked (inactivity, pause or the end) only these answer until unlock.
+LOCKED_ENDPOINTS = {"screenings.locked", "screenings.unlock", "static"}
 
 
 class StartForm(FlaskForm):
@@ -470,6 +472,7 @@ def handover(screening_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         session["handover"] = screening_id
+        session.pop("handover_locked", None)
         audit.record("handover", "screening", screening_id)
         return redirect(url_for("screenings.welcome", screening_id=screening_id))
     return render_template("screenings/handover.html", screening=screening, form=form)
@@ -493,6 +496,8 @@ def welcome(screening_id: int):
 def done(screening_id: int):
     """The parent has finished; only a thank-you, no results."""
     screening = load_screening_or_404(screening_id)
+    if handing_over(screening_id):
+        session["handover_locked"] = True
     return render_template(
         "screenings/locked.html",
         screening=screening,
@@ -509,6 +514,9 @@ def done(screening_id: int):
 def locked(screening_id: int):
     """Locked screen: no answers shown until the social worker signs back in."""
     screening = load_screening_or_404(screening_id)
+    if handing_over(screening_id):
+        # Once locked, the questions (and the answers on them) stay shut until staff unlock.
+        session["handover_locked"] = True
     lang = screening["language"]
     return render_template(
         "screenings/locked.html",
@@ -525,15 +533,16 @@ def locked(screening_id: int):
 @allow("social_worker")
 def unlock(screening_id: int):
     """Hand the tablet back: needs the signed-in social worker's password."""
-    load_screening_or_404(screening_id)
+    screening = load_screening_or_404(screening_id)
     form = UnlockForm()
     # reverify counts failures towards the lockout: a parent cannot guess the password.
     if form.validate_on_submit() and reverify(form.password.data):
         session.pop("handover", None)
+        session.pop("handover_locked", None)
         audit.record("handback", "screening", screening_id)
         return redirect(url_for("screenings.resume", screening_id=screening_id))
     audit.record("handback", "screening", screening_id, outcome="failed")
-    flash("That password is not right.", "error")
+    flash(t("wrong_password", screening["language"]), "error")
     return redirect(url_for("screenings.locked", screening_id=screening_id))
 
 
@@ -542,8 +551,15 @@ def enforce_handover():
     held = session.get("handover")
     if not held or request.endpoint is None:
         return None
+    if not session.get("sid"):
+        # The staff session ended: nothing left to guard, and the sign-in page must show
+        # (guarding it would bounce between the lock screen and sign-in for ever).
+        session.pop("handover", None)
+        session.pop("handover_locked", None)
+        return None
+    allowed = LOCKED_ENDPOINTS if session.get("handover_locked") else HANDOVER_ENDPOINTS
     args = request.view_args or {}
-    if request.endpoint in HANDOVER_ENDPOINTS and (
+    if request.endpoint in allowed and (
         request.endpoint == "static" or args.get("screening_id") == held
     ):
         return None
@@ -551,6 +567,10 @@ def enforce_handover():
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the hand-over guard."""
+    """Register the blueprint and the hand-over guard, ahead of the role check so that a
+    typed staff address shows the lock screen rather than a staff error page."""
+    from .auth import authorize
+
     app.register_blueprint(bp)
-    app.before_request(enforce_handover)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(hooks.index(authorize) if authorize in hooks else len(hooks), enforce_handover)

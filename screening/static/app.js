@@ -17,7 +17,8 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(function () { window.location.assign(lock.dataset.lockUrl); }, limit);
     };
-    ["click", "keydown", "touchstart", "input"].forEach(function (name) {
+    // Reading a long page counts as activity too: a parent may scroll without tapping.
+    ["click", "keydown", "touchstart", "pointerdown", "input", "scroll"].forEach(function (name) {
       document.addEventListener(name, reset, { passive: true });
     });
     reset();
