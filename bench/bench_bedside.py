@@ -19,7 +19,7 @@ from screening.db import connect
 from screening.db import migrate
 from screening.demo import DEMO_ACCOUNTS
 
-REPEAT = 40
+REPEAT = 60
 
 
 def _app(folder: Path):

@@ -3,26 +3,22 @@
 Each row's hash is an HMAC (key derived from the instance secret key) over the previous
 hash and the row, so someone holding only the database file cannot rewrite a row and
 recompute the chain. Deleting rows at the end leaves a valid shorter chain, so every
-append also writes an anchor file beside the database (row count, last id and hash,
-HMAC-signed); verify fails when the table holds fewer rows than the anchor vouches for.
+append also rewrites, in the same transaction, a one-row anchor (row count, last id and
+hash, HMAC-signed with the same key); verify fails when the table holds fewer rows than the
+anchor vouches for, and a forged anchor fails its MAC. Being in the same transaction, the
+anchor never lags or runs ahead of the trail and costs no extra disk sync.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 
 import click
 from flask import Flask
 from flask import current_app
 from flask import g
-from flask import has_app_context
 from flask import has_request_context
 from flask.cli import with_appcontext
 
@@ -52,11 +48,6 @@ def chain_key(config) -> bytes:
     if isinstance(secret, str):
         secret = secret.encode()
     return hmac.new(secret, b"screening audit chain v1", hashlib.sha256).digest()
-
-
-def anchor_path(config) -> Path:
-    """Where the tail anchor lives: AUDIT_ANCHOR, else beside the database file."""
-    return Path(config.get("AUDIT_ANCHOR") or f"{config['DATABASE']}.audit-anchor")
 
 
 def row_hash(key: bytes, prev_hash: str, row: dict) -> str:
@@ -102,73 +93,29 @@ def record(
         last = database.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         row["prev_hash"] = last[0] if last else GENESIS
         row["hash"] = row_hash(key, row["prev_hash"], row)
-        database["audit_log"].insert(row)
-    if database.conn.in_transaction:
-        # Inside a caller's transaction the row may still roll back; anchor after the request.
-        if has_request_context():
-            g.audit_anchor_due = True
-    else:
-        update_anchor(database, config)
+        storage.insert_row(database, "audit_log", row)
+        _write_anchor(database, key)
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def read_anchor(config) -> dict | None:
-    """The anchor file's contents, or None when there is none."""
-    path = anchor_path(config)
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
-    except (ValueError, OSError):
-        return {"count": -1, "last_id": -1, "hash": "", "mac": ""}
-
-
-def update_anchor(database, config, *, force: bool = False) -> None:
-    """Vouch for the committed tail of the chain; it only moves forward unless forced.
-
-    Reading committed rows only means the anchor can lag behind the table (harmless)
-    but never run ahead of it (which would be a false alarm).
-    """
-    if database.conn.in_transaction:
+def _write_anchor(database, key: bytes) -> None:
+    # Rows are never deleted (triggers; gaps fail verify), so the id range is the row
+    # count: two rowid look-ups instead of a scan that grows with the trail.
+    count, last_id = database.execute(
+        "SELECT max(id) - min(id) + 1, max(id) FROM audit_log"
+    ).fetchone()
+    if not count:
         return
-    key = chain_key(config)
-    path = anchor_path(config)
-    with _locked(path):
-        # Rows are never deleted (triggers; gaps fail verify), so the id range is the row
-        # count: two rowid look-ups instead of a scan that grows with the trail.
-        count, last_id = database.execute(
-            "SELECT max(id) - min(id) + 1, max(id) FROM audit_log"
-        ).fetchone()
-        if not count:
-            return
-        last_hash = database.execute(
-            "SELECT hash FROM audit_log WHERE id = ?", [last_id]
-        ).fetchone()[0]
-        current = read_anchor(config)
-        if current and not force and current.get("count", 0) >= count:
-            return
-        data = {
-            "count": count,
-            "last_id": last_id,
-            "hash": last_hash,
-            "mac": _anchor_mac(key, count, last_id, last_hash),
-        }
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+    last_hash = database.execute("SELECT hash FROM audit_log WHERE id = ?", [last_id]).fetchone()[0]
+    database.execute(
+        "INSERT OR REPLACE INTO audit_anchor (id, count, last_id, hash, mac) "
+        "VALUES (1, ?, ?, ?, ?)",
+        [count, last_id, last_hash, _anchor_mac(key, count, last_id, last_hash)],
+    )
+
+
+def read_anchor(database) -> dict | None:
+    """The anchor row, or None when there is none."""
+    return storage.one(database, "SELECT count, last_id, hash, mac FROM audit_anchor WHERE id = 1")
 
 
 def verify(database, config, *, check_anchor: bool = True) -> list[str]:
@@ -194,22 +141,20 @@ def verify(database, config, *, check_anchor: bool = True) -> list[str]:
         expected_id = row["id"] + 1
         hashes[row["id"]] = row["hash"]
     if check_anchor:
-        problems.extend(_check_anchor(key, read_anchor(config), count, hashes))
+        problems.extend(_check_anchor(key, read_anchor(database), count, hashes))
     return problems
 
 
 def _check_anchor(key: bytes, anchor: dict | None, count: int, hashes: dict[int, str]) -> list[str]:
     if anchor is None:
-        return (
-            ["the anchor file is missing (rows at the end may have been removed)"] if count else []
-        )
+        return ["the anchor is missing (rows at the end may have been removed)"] if count else []
     try:
         a_count, a_id, a_hash = int(anchor["count"]), int(anchor["last_id"]), str(anchor["hash"])
         mac_ok = hmac.compare_digest(_anchor_mac(key, a_count, a_id, a_hash), str(anchor["mac"]))
     except (KeyError, TypeError, ValueError):
         mac_ok = False
     if not mac_ok:
-        return ["the anchor file was altered or is unreadable"]
+        return ["the anchor was altered or is unreadable"]
     if a_id not in hashes:
         return [
             f"rows after id {max(hashes, default=0)} are missing (the anchor vouches for id {a_id})"
@@ -219,14 +164,6 @@ def _check_anchor(key: bytes, anchor: dict | None, count: int, hashes: dict[int,
     if sum(1 for i in hashes if i <= a_id) != a_count:
         return [f"the trail holds a different number of rows up to id {a_id} than anchored"]
     return []
-
-
-def _anchor_after_request(_exc: BaseException | None = None) -> None:
-    if not has_app_context() or not g.get("audit_anchor_due"):
-        return
-    database = g.get("db")
-    if database is not None and not database.conn.in_transaction:
-        update_anchor(database, current_app.config)
 
 
 @click.command("audit-verify")
@@ -247,6 +184,5 @@ def audit_verify_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the audit-verify command and the deferred anchor update."""
-    app.teardown_request(_anchor_after_request)
+    """Register the audit-verify command."""
     app.cli.add_command(audit_verify_command)

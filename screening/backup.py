@@ -79,8 +79,8 @@ def backup_to(source_path: str, dest: str | Path) -> tuple[Path, list[str]]:
 def restore_from(source: str | Path, live_path: str, config) -> list[str]:
     """Replace the live database's contents with a checked backup; returns problems.
 
-    Every session is revoked (everyone signs in again) and the audit anchor is re-set,
-    with a `restore` entry saying how many audit rows the backup held.
+    Every session is revoked (everyone signs in again) and a `restore` entry, which re-signs
+    the audit anchor, says how many audit rows the backup held.
     """
     from . import audit
 
@@ -111,7 +111,6 @@ def restore_from(source: str | Path, live_path: str, config) -> list[str]:
             audit.record(
                 "restore", "database", "", detail=f"audit_rows={rows}", user=cli_actor(), db=live
             )
-            audit.update_anchor(live, config, force=True)
         finally:
             live.close()
     finally:

@@ -46,7 +46,29 @@ class StaleEdit(Exception):
 
 def one(db: Database, sql: str, params: list | dict | None = None) -> dict | None:
     """The first row of a query as a dict, or None."""
-    return next(db.query(sql, params or []), None)
+    cursor = db.conn.execute(sql, params or [])
+    row = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+
+
+# The hot paths (every page save, every audit entry) write through these two rather than
+# sqlite-utils' table methods, which look up the schema and open a savepoint on each call.
+# Table and column names come from the code, never from input.
+
+
+def insert_row(db: Database, table: str, row: dict) -> int:
+    """Insert one row; returns its rowid."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    marks = ", ".join("?" for _ in row)
+    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'  # noqa: S608  # nosec B608
+    return db.conn.execute(sql, list(row.values())).lastrowid
+
+
+def update_row(db: Database, table: str, row_id: object, changes: dict) -> None:
+    """Update columns of the row with this primary key `id`."""
+    assignments = ", ".join(f'"{c}" = ?' for c in changes)
+    sql = f'UPDATE "{table}" SET {assignments} WHERE id = ?'  # noqa: S608  # nosec B608
+    db.conn.execute(sql, [*changes.values(), row_id])
 
 
 def close_db(_exc: BaseException | None = None) -> None:

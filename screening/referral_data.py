@@ -14,6 +14,7 @@ from .core import letters
 from .core import matching
 from .core import referral_rules as rules
 from .db import StaleEdit
+from .db import insert_row
 from .db import one
 from .db import write
 from .directory import all_services
@@ -48,32 +49,32 @@ def create_suggestions(
         if key in taken:
             continue
         taken.add(key)
-        referral_id = (
-            db["referrals"]
-            .insert(
-                {
-                    "family_id": family_id,
-                    "screening_id": screening_id,
-                    "caregiver_id": caregiver_id,
-                    "domain": s.domain,
-                    "category": s.category,
-                    "service_id": s.service_id,
-                    "status": "suggested",
-                    "sensitive": int(s.sensitive),
-                    "created_at": stamp,
-                    "updated_at": stamp,
-                }
-            )
-            .last_pk
+        referral_id = insert_row(
+            db,
+            "referrals",
+            {
+                "family_id": family_id,
+                "screening_id": screening_id,
+                "caregiver_id": caregiver_id,
+                "domain": s.domain,
+                "category": s.category,
+                "service_id": s.service_id,
+                "status": "suggested",
+                "sensitive": int(s.sensitive),
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
         )
-        db["referral_events"].insert(
+        insert_row(
+            db,
+            "referral_events",
             {
                 "referral_id": referral_id,
                 "at": stamp,
                 "user_id": user_id,
                 "from_status": None,
                 "to_status": "suggested",
-            }
+            },
         )
         ids.append(referral_id)
     return ids

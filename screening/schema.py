@@ -170,3 +170,17 @@ def initial(db: Database) -> None:
           BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
         """,
     )
+
+
+@migrations(name="0002_audit_anchor")
+def audit_anchor(db: Database) -> None:
+    # One row vouching for the tail of audit_log (see screening/audit.py).
+    db.execute(
+        """CREATE TABLE audit_anchor (
+             id INTEGER PRIMARY KEY CHECK (id = 1),
+             count INTEGER NOT NULL,
+             last_id INTEGER NOT NULL,
+             hash TEXT NOT NULL,
+             mac TEXT NOT NULL
+           )"""
+    )

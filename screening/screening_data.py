@@ -11,7 +11,9 @@ from . import timeutil
 from .core.instruments import DECLINED
 from .core.instruments import visible_items
 from .core.scoring import score
+from .db import insert_row
 from .db import one
+from .db import update_row
 from .family_data import StaleEdit
 
 
@@ -127,7 +129,9 @@ def save_page(
         "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
         [(screening_id, instrument.id, item_id) for item_id in dropped],
     )
-    db["screenings"].update(
+    update_row(
+        db,
+        "screenings",
         screening_id,
         {"version": version + 1, "page": next_page, "updated_at": stamp, "updated_by": user_id},
     )
@@ -153,19 +157,19 @@ def complete(
     stamp = timeutil.iso()
     sid = screening["id"]
     db.execute("DELETE FROM domain_results WHERE screening_id = ?", [sid])
-    db["domain_results"].insert_all(
-        {
-            "screening_id": sid,
-            "domain": domain,
-            "status": outcome["status"],
-            "wants_help": outcome["wants_help"],
-            "reasons": json.dumps(outcome.get("reasons", [])),
-        }
-        for domain, outcome in result["domains"].items()
+    db.conn.executemany(
+        "INSERT INTO domain_results (screening_id, domain, status, wants_help, reasons) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (sid, domain, o["status"], o["wants_help"], json.dumps(o.get("reasons", [])))
+            for domain, o in result["domains"].items()
+        ],
     )
-    if not db["alerts"].count_where("screening_id = ?", [sid]):
+    if not one(db, "SELECT 1 FROM alerts WHERE screening_id = ?", [sid]):
         for alert in result["alerts"]:
-            db["alerts"].insert(
+            insert_row(
+                db,
+                "alerts",
                 {
                     "screening_id": sid,
                     "family_id": screening["family_id"],
@@ -173,9 +177,11 @@ def complete(
                     "instrument": alert.get("instrument", ""),
                     "item": alert.get("item", ""),
                     "created_at": stamp,
-                }
+                },
             )
-    db["screenings"].update(
+    update_row(
+        db,
+        "screenings",
         sid,
         {
             "status": "completed",

@@ -116,10 +116,10 @@ def test_recomputing_the_chain_without_the_key_is_detected(app, client, auth, ru
 
 def test_a_forged_anchor_is_detected(app, client, auth, runner):
     make_trail(client, auth)
-    path = audit.anchor_path(app.config)
-    data = json.loads(path.read_text())
-    data["count"] -= 1
-    path.write_text(json.dumps(data))
+    conn = attacker(app)
+    conn.execute("UPDATE audit_anchor SET count = count - 1")
+    conn.commit()
+    conn.close()
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1 and "anchor" in result.output
 
