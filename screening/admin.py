@@ -44,20 +44,7 @@ from .db import write
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 AUDIT_PAGE_SIZE = 200
-AUDIT_CSV_COLUMNS = (
-    "id",
-    "at",
-    "user_id",
-    "username",
-    "role",
-    "action",
-    "record_type",
-    "record_id",
-    "outcome",
-    "detail",
-    "request_id",
-    "hash",
-)
+AUDIT_CSV_COLUMNS = ("id", *audit.FIELDS, "hash")
 
 
 class UserForm(FlaskForm):

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-RACE_ETHNICITY = {
-    "aian": "American Indian or Alaska Native",
-    "asian": "Asian",
-    "black": "Black or African American",
-    "hispanic": "Hispanic or Latino",
-    "mena": "Middle Eastern or North African",
-    "nhpi": "Native Hawaiian or Pacific Islander",
-    "white": "White",
-}
-RACE_STATUS = {"declined": "Declined to answer", "unknown": "Unknown / not asked"}
-INSURANCE = {
-    "public": "Public (Medicaid, CHIP)",
-    "private": "Private",
-    "uninsured": "Uninsured",
-    "other": "Other",
-    "unknown": "Unknown",
-}
+from .core import identifiers as ids
+from .core.equity import GROUP_LABELS
+
+# The same words on the family form as in the equity report.
+RACE_ETHNICITY = {code: GROUP_LABELS[code] for code in ids.RACE_ETHNICITY}
+RACE_STATUS = {code: GROUP_LABELS[code] for code in ids.RACE_STATUS}
+INSURANCE = {code: GROUP_LABELS.get(code, code.capitalize()) for code in ids.INSURANCE}
 RESPONDENTS = {
     "birthing_parent": "Birthing parent",
     "partner": "Partner / other parent",
