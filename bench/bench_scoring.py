@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.common import median_seconds
 from bench.common import verdict
-from screening.core.instruments import load_registry
+from screening.core.instrument_loader import load_registry
 from screening.core.scoring import score
 from screening.core.scoring import validate_payload
 

@@ -135,7 +135,7 @@ def load(db: Database, config) -> dict:
 
 
 def _registry(config):
-    from .core.instruments import load_registry
+    from .core.instrument_loader import load_registry
 
     shipped = Path(__file__).resolve().parent.parent / "forms"
     override = Path(config["INSTANCE_FORMS"]) if config.get("INSTANCE_FORMS") else None

@@ -12,10 +12,10 @@ from flask.cli import with_appcontext
 
 import screening
 
-from .core.instruments import DefinitionError
+from .core.instrument_loader import DefinitionError
+from .core.instrument_loader import check_settings
+from .core.instrument_loader import load_registry
 from .core.instruments import Registry
-from .core.instruments import check_settings
-from .core.instruments import load_registry
 from .core.scoring import score
 from .core.scoring import validate_payload
 

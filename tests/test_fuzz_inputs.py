@@ -16,7 +16,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from test_families import family_form
 
-from screening.core.instruments import load_registry
+from screening.core.instrument_loader import load_registry
 from screening.core.results_import import parse
 from screening.core.scoring import score
 from screening.core.scoring import validate_payload

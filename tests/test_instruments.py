@@ -14,9 +14,9 @@ import yaml
 
 from screening import create_app
 from screening.core.identifiers import DOMAINS
+from screening.core.instrument_loader import DefinitionError
+from screening.core.instrument_loader import load_registry
 from screening.core.instruments import DECLINED
-from screening.core.instruments import DefinitionError
-from screening.core.instruments import load_registry
 from screening.core.instruments import visible_items
 from screening.forms_registry import get_registry
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from screening.core.instrument_loader import load_registry
 from screening.core.instruments import DECLINED
-from screening.core.instruments import load_registry
 from screening.core.scoring import score
 from screening.core.scoring import validate_payload
 

@@ -9,8 +9,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from screening.core.identifiers import RESPONDENTS
+from screening.core.instrument_loader import load_registry
 from screening.core.instruments import DECLINED
-from screening.core.instruments import load_registry
 from screening.core.scoring import score
 from screening.core.scoring import validate_payload
 
