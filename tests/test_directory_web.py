@@ -7,6 +7,7 @@ import io
 import zipfile
 
 import pytest
+from test_hsds import FIELDS as COMPARED
 
 from screening import timeutil
 from screening.core import hsds
@@ -15,31 +16,6 @@ from screening.db import migrate
 from screening.directory import all_services
 from screening.directory import load_starter
 from screening.referral_data import create_suggestions
-
-COMPARED = (
-    "id",
-    "name",
-    "organization",
-    "description_en",
-    "description_es",
-    "phone",
-    "website",
-    "address",
-    "city",
-    "state",
-    "postal_code",
-    "languages",
-    "eligibility",
-    "hours",
-    "service_area",
-    "what_to_bring",
-    "domains",
-    "category",
-    "sensitive",
-    "placeholder",
-    "last_verified",
-    "active",
-)
 
 
 def directory(db):
