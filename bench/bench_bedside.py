@@ -15,9 +15,9 @@ from flask import request
 from bench.common import median_seconds
 from bench.common import verdict
 from screening import create_app
-from screening.db import connect
-from screening.db import migrate
 from screening.demo import DEMO_ACCOUNTS
+from screening.platform.db import connect
+from screening.schema import migrate
 
 REPEAT = 60
 
@@ -130,7 +130,7 @@ def run() -> list[str]:
         )
 
         _add_families(db, 10_000)
-        from screening import family_data
+        from screening.families import store as family_data
 
         for query in ("Hernández", "DEMO1003", "Baby Mateo"):
             found = family_data.search(db, query)

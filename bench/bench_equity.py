@@ -63,8 +63,8 @@ def synthetic_csv(families: int, seed: int = 5, start: str = "2024-01-01", days:
 
 
 def _database(folder: Path, families: int):
-    from screening.db import connect
-    from screening.db import migrate
+    from screening.platform.db import connect
+    from screening.schema import migrate
 
     db = connect(str(folder / f"bench-{families}.sqlite"))
     migrate(db)
@@ -73,8 +73,8 @@ def _database(folder: Path, families: int):
 
 def _import(db, text: str) -> tuple[float, int]:
     from screening.core.results_import import parse
-    from screening.db import write
-    from screening.equity_data import store_import
+    from screening.platform.db import write
+    from screening.reports.store import store_import
 
     started = time.perf_counter()
     parsed = parse(io.StringIO(text))
@@ -85,14 +85,14 @@ def _import(db, text: str) -> tuple[float, int]:
 
 
 def _summary(db):
-    from screening.reports import build_report
+    from screening.reports.views import build_report
 
     config = {"SUPPRESSION_THRESHOLD": 11, "EQUITY_REFERENCE_GROUPS": {}}
     return lambda: build_report(db, config, "race_ethnicity", None, None)
 
 
 def _baseline(db):
-    from screening.equity_data import grouped_sql
+    from screening.reports.store import grouped_sql
 
     sql = grouped_sql("imported_families", "race_ethnicity", "", by_quarter=False)
     return lambda: db.execute(sql).fetchall()

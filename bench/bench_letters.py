@@ -23,14 +23,14 @@ from reportlab.platypus import SimpleDocTemplate
 
 from bench.common import median_seconds
 from bench.common import verdict
-from screening import timeutil
 from screening.core import letters
-from screening.db import connect
-from screening.db import migrate
-from screening.directory import all_services
-from screening.directory import load_starter
-from screening.referral_data import build_letter
-from screening.referral_data import create_suggestions
+from screening.directory.store import all_services
+from screening.directory.store import load_starter
+from screening.platform import timeutil
+from screening.platform.db import connect
+from screening.referrals.store import build_letter
+from screening.referrals.store import create_suggestions
+from screening.schema import migrate
 
 NEEDS = ("food", "infant_supplies", "nicu_visiting", "health_insurance", "lactation", "utilities")
 

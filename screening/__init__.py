@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 from flask import Flask
 
-from . import settings
+from screening.platform import db as storage
+from screening.platform import settings
+from screening.schema import MIGRATION_SETS
 
 # Each area registers its blueprint, hooks and CLI commands through init_app(app).
 AREAS = (
-    "screening.db",
-    "screening.forms_registry",
-    "screening.ui_text",
-    "screening.audit",
-    "screening.web_security",
-    "screening.auth",
-    "screening.admin",
-    "screening.families",
-    "screening.screenings",
-    "screening.referrals",
-    "screening.directory",
-    "screening.reports",
-    "screening.health",
-    "screening.commands",
+    "screening.platform.instruments",
+    "screening.platform.ui_text",
+    "screening.platform.audit",
+    "screening.platform.web_security",
+    "screening.platform.health",
+    "screening.platform.backup",
+    "screening.accounts.views",
+    "screening.accounts.admin_views",
+    "screening.accounts.cli",
+    "screening.families.views",
+    "screening.screenings.views",
+    "screening.referrals.views",
+    "screening.directory.views",
+    "screening.directory.cli",
+    "screening.reports.views",
+    "screening.cli",
 )
 
 
@@ -46,8 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     settings.load_secret_key(app)
 
-    import importlib
-
+    storage.init_app(app, MIGRATION_SETS)
     for name in AREAS:
         importlib.import_module(name).init_app(app)
     return app

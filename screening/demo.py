@@ -9,8 +9,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import timeutil
-from .commands import insert_user
+from screening.accounts.cli import insert_user
+from screening.platform import instruments
+from screening.platform import timeutil
 
 # username, role, password, display name. Synthetic accounts for the demo only.
 DEMO_ACCOUNTS = (
@@ -124,7 +125,7 @@ def load(db: Database, config) -> dict:
                 added["users"] += 1
     if db["families"].count_where("mrn LIKE 'DEMO%'"):
         return added
-    from .directory import load_starter
+    from screening.directory.store import load_starter
 
     load_starter(db)
     registry = _registry(config)
@@ -135,15 +136,12 @@ def load(db: Database, config) -> dict:
 
 
 def _registry(config):
-    from .core.instrument_loader import load_registry
-
-    shipped = Path(__file__).resolve().parent.parent / "forms"
     override = Path(config["INSTANCE_FORMS"]) if config.get("INSTANCE_FORMS") else None
-    return load_registry(shipped, override if override and override.is_dir() else None)
+    return instruments.load(override if override and override.is_dir() else None)
 
 
 def _families(db: Database, registry, config) -> int:
-    from .core.scoring import score
+    from screening.core.scoring import score
 
     rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
     sw = {row["username"]: row["id"] for row in db.query("SELECT id, username FROM users")}
@@ -280,7 +278,7 @@ NO_NEED = {"LA28398-8", "LA32-8", "LA31993-1", "LA6270-8", "no", 0}
 
 def _answers(registry, rng: random.Random, n: int) -> dict:
     """Plausible answers: mostly no need, some needs and help requests, a few alerts."""
-    from .core.instruments import visible_items
+    from screening.core.instruments import visible_items
 
     needy_family = n % 4 == 0
     answers: dict[str, dict] = {}
@@ -400,7 +398,7 @@ def _store_result(db, screening_id, family_id, result, acknowledged, worker):
 
 def _referrals(db, family_id, screening_id, caregiver_id, result, worker, n):
     """Referrals through the referral module's own matching, moved along their lifecycle."""
-    from .referral_data import create_suggestions
+    from screening.referrals.store import create_suggestions
 
     ids = create_suggestions(
         db,
@@ -469,9 +467,9 @@ HISTORY_RACES = (
 
 def _history(db: Database) -> int:
     """Two years of synthetic screening history, loaded through the import-results path."""
-    from .core.identifiers import DOMAINS
-    from .core.results_import import parse
-    from .equity_data import store_import
+    from screening.core.identifiers import DOMAINS
+    from screening.core.results_import import parse
+    from screening.reports.store import store_import
 
     rng = random.Random(SEED + 1)  # noqa: S311 - synthetic demo data, not security
     start = timeutil.today() - dt.timedelta(days=730)

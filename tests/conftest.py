@@ -9,9 +9,9 @@ from importlib import metadata
 import pytest
 
 from screening import create_app
-from screening.db import connect
-from screening.db import migrate
 from screening.demo import DEMO_ACCOUNTS
+from screening.platform.db import connect
+from screening.schema import migrate
 
 
 def pytest_report_header(config):

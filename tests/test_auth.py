@@ -9,9 +9,9 @@ import pyotp
 import pytest
 
 from screening import create_app
-from screening import passwords
-from screening import timeutil
-from screening.db import connect
+from screening.accounts import passwords
+from screening.platform import timeutil
+from screening.platform.db import connect
 
 SW = ("sw.garcia", "demo-social-worker-1")
 
@@ -284,7 +284,7 @@ def test_break_glass_cli_resets_totp_and_password(app, runner):
 def test_reverify_counts_towards_the_lockout_and_ends_the_session(app, client):
     from flask import g
 
-    from screening import auth
+    from screening.accounts import views as auth
 
     login(client)
     with app.test_request_context():

@@ -19,8 +19,8 @@ import yaml
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import PathConverter
 
-from screening.auth import PUBLIC
-from screening.auth import allowed_roles
+from screening.platform.roles import PUBLIC
+from screening.platform.roles import allowed_roles
 
 MATRIX = Path(__file__).with_name("authz_matrix.yaml")
 ROLES = ("anonymous", "social_worker", "manager", "admin")
@@ -126,7 +126,7 @@ def test_the_running_app_enforces_the_matrix(app, clients):
 
 
 def add_family(app) -> int:
-    from screening.db import connect
+    from screening.platform.db import connect
 
     db = connect(app.config["DATABASE"])
     with db.conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import stat
 
-from screening.backup import check_copy
+from screening.platform.backup import check_copy
 
 
 def count(path, table):

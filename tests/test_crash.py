@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # the screening id: the "acknowledged" save a user would have seen confirmed.
 WRITER = r"""
 import sys
-from screening.db import connect, write
+from screening.platform.db import connect, write
 db = connect(sys.argv[1])
 tag = sys.argv[2]
 n = 0
@@ -93,9 +93,9 @@ def test_sigkill_under_concurrent_load_loses_no_acknowledged_screening(app):
 
 
 def _contend(path: str, worker: int, rounds: int, errors) -> None:
-    from screening.db import connect
-    from screening.db import one
-    from screening.db import write
+    from screening.platform.db import connect
+    from screening.platform.db import one
+    from screening.platform.db import write
 
     db = connect(path)
     try:

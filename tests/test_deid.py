@@ -10,7 +10,7 @@ import random
 import pytest
 
 from screening.core import deid
-from screening.db import write
+from screening.platform.db import write
 
 STAMP = "2026-01-05T10:00:00Z"
 

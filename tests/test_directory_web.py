@@ -9,13 +9,13 @@ import zipfile
 import pytest
 from test_hsds import FIELDS as COMPARED
 
-from screening import timeutil
 from screening.core import hsds
-from screening.db import connect
-from screening.db import migrate
-from screening.directory import all_services
-from screening.directory import load_starter
-from screening.referral_data import create_suggestions
+from screening.directory.store import all_services
+from screening.directory.store import load_starter
+from screening.platform import timeutil
+from screening.platform.db import connect
+from screening.referrals.store import create_suggestions
+from screening.schema import migrate
 
 
 def directory(db):
@@ -164,7 +164,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_directory(
     fresh = connect(str(tmp_path / "fresh.sqlite"))
     migrate(fresh)
     with fresh.atomic():
-        from screening.directory import save_records
+        from screening.directory.store import save_records
 
         save_records(fresh, hsds.import_directory(response.data))
     assert directory(fresh) == directory(db)

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from screening import equity_data
 from screening.core import stats
 from screening.core.equity import BUILT_IN
 from screening.core.equity import QUANTITIES
@@ -16,7 +15,8 @@ from screening.core.equity import csv_rows
 from screening.core.equity import race_group
 from screening.core.equity import summarize
 from screening.core.results_import import parse
-from screening.db import write
+from screening.platform.db import write
+from screening.reports import store as equity_data
 
 STAMP = "2026-01-05T10:00:00Z"
 

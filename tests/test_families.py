@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screening.db import one
+from screening.platform.db import one
 
 
 def family_form(**overrides):

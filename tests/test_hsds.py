@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from screening.core import hsds
-from screening.directory import STARTER
+from screening.directory.store import STARTER
 
 FIELDS = (
     "id",

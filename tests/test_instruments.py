@@ -18,7 +18,7 @@ from screening.core.instrument_loader import DefinitionError
 from screening.core.instrument_loader import load_registry
 from screening.core.instruments import DECLINED
 from screening.core.instruments import visible_items
-from screening.forms_registry import get_registry
+from screening.platform.instruments import get_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ROOT / "forms"

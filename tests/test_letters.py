@@ -9,12 +9,12 @@ import subprocess
 
 import pytest
 
-from screening import timeutil
 from screening.core import letters
-from screening.referral_data import build_letter
-from screening.referral_data import change_status
-from screening.referral_data import create_suggestions
-from screening.referral_data import letterhead
+from screening.platform import timeutil
+from screening.referrals.store import build_letter
+from screening.referrals.store import change_status
+from screening.referrals.store import create_suggestions
+from screening.referrals.store import letterhead
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from screening import timeutil
-from screening.referral_data import create_suggestions
+from screening.platform import timeutil
+from screening.referrals.store import create_suggestions
 
 
 def positive(*domains, wants="yes"):
@@ -306,7 +306,7 @@ def test_unknown_family_letter_is_404(sw_client):
 
 @needs_poppler
 def test_paper_form_has_every_item_in_spanish(app, sw_client, tmp_path):
-    from screening.forms_registry import get_registry
+    from screening.platform.instruments import get_registry
 
     with app.app_context():
         instrument = get_registry().get("ahc_core")
@@ -328,7 +328,7 @@ def test_paper_form_has_every_item_in_spanish(app, sw_client, tmp_path):
 
 @needs_poppler
 def test_paper_form_says_when_a_follow_up_question_applies(app, sw_client, tmp_path):
-    from screening.forms_registry import get_registry
+    from screening.platform.instruments import get_registry
 
     with app.app_context():
         instrument = get_registry().get("nicu_needs")

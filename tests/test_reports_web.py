@@ -10,10 +10,10 @@ import subprocess
 
 import pytest
 
-from screening import equity_data
 from screening.core import csv_safe
 from screening.core.results_import import parse
-from screening.db import write
+from screening.platform.db import write
+from screening.reports import store as equity_data
 
 STAMP = "2026-01-05T10:00:00Z"
 PHI_NAME, PHI_MRN, PHI_PHONE = "Zebulon Quixotewright", "MRN-PHI-7731", "(555) 867-5309"

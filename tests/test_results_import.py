@@ -21,7 +21,7 @@ TODAY = dt.date(2026, 6, 1)
 @pytest.fixture(autouse=True)
 def no_demo_history(app):
     """Start from a unit with no imported history (the demo ships two years of it)."""
-    from screening.db import connect
+    from screening.platform.db import connect
 
     database = connect(app.config["DATABASE"])
     with database.atomic():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from screening.db import one
+from screening.platform.db import one
 from tests.conftest import page_inputs
 
 
@@ -227,9 +227,9 @@ def test_self_complete_mode_keeps_the_parent_inside_the_questionnaire(screen, sw
 
 def test_csrf_is_enforced_when_enabled(tmp_path):
     from screening import create_app
-    from screening.db import connect
-    from screening.db import migrate
     from screening.demo import load
+    from screening.platform.db import connect
+    from screening.schema import migrate
 
     app = create_app(
         {

@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from screening import audit
+from screening.platform import audit
 
 
 def rows(app, where="1=1", params=()):
@@ -125,8 +125,8 @@ def test_a_forged_anchor_is_detected(app, client, auth, runner):
 
 
 def test_rows_written_inside_a_rolled_back_transaction_do_not_raise_false_alarms(app, runner):
-    from screening.db import connect
-    from screening.db import write
+    from screening.platform.db import connect
+    from screening.platform.db import write
 
     with app.app_context():
         db = connect(app.config["DATABASE"])

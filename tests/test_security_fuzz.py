@@ -91,7 +91,7 @@ def test_password_change_never_errors_and_keeps_the_old_hash_on_refusal(app, cur
     assert (after != before) == (response.status_code == 302)
     if response.status_code == 302:
         # Put the demo password back so the next example can sign in.
-        from screening import passwords
+        from screening.accounts import passwords
 
         conn = sqlite3.connect(app.config["DATABASE"])
         conn.execute(

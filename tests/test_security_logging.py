@@ -19,10 +19,10 @@ from collections.abc import Iterator
 import pytest
 
 from screening import create_app
-from screening.auth import PUBLIC
-from screening.auth import allow
-from screening.web_security import JsonFormatter
-from screening.web_security import RequestIdFilter
+from screening.platform.roles import PUBLIC
+from screening.platform.roles import allow
+from screening.platform.web_security import JsonFormatter
+from screening.platform.web_security import RequestIdFilter
 
 PHI_USERNAME = "Maria Lopez MRN 00417723 DOB 2026-03-14"
 

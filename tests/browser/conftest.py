@@ -9,7 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from screening import create_app
-from screening.db import connect
+from screening.platform.db import connect
 from tests.browser.helpers import CHROMIUM
 from tests.browser.helpers import SERVED
 from tests.browser.helpers import TABLET

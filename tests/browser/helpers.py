@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from screening.db import connect
+from screening.platform.db import connect
 from tests.conftest import account
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,8 @@ import re
 import pytest
 from flask import url_for
 
-from screening.auth import PUBLIC
-from screening.auth import allowed_roles
+from screening.platform.roles import PUBLIC
+from screening.platform.roles import allowed_roles
 from tests.browser.helpers import TABLET
 from tests.browser.helpers import add_family
 from tests.browser.helpers import axe_violations

@@ -7,7 +7,6 @@ import json
 from flask import Blueprint
 from flask import Flask
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
@@ -15,32 +14,29 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
-from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms import PasswordField
-from wtforms import SelectField
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired
-from wtforms.validators import Length
 
-from . import audit
-from . import codes
-from . import family_data
-from . import referral_data
-from . import screening_data
-from . import timeutil
-from .auth import allow
-from .auth import reverify
-from .db import get_db
-from .db import write
-from .families import load_family_or_404
-from .forms_registry import get_registry
-from .forms_registry import scoring_settings
-from .screening_forms import build_page_form
-from .screening_forms import read_answers
-from .ui_text import text as t
-from .webforms import MultiCheckboxField
-from .webforms import choices
+from screening.accounts.views import reverify
+from screening.families import store as family_data
+from screening.families.store import get_family
+from screening.platform import audit
+from screening.platform import codes
+from screening.platform import timeutil
+from screening.platform.db import get_db
+from screening.platform.db import write
+from screening.platform.instruments import get_registry
+from screening.platform.instruments import scoring_settings
+from screening.platform.roles import allow
+from screening.platform.ui_text import text as t
+from screening.referrals import store as referral_data
+from screening.screenings import store as screening_data
+from screening.screenings.forms import AckForm
+from screening.screenings.forms import ActionForm
+from screening.screenings.forms import DeclineForm
+from screening.screenings.forms import StartForm
+from screening.screenings.forms import UnlockForm
+from screening.screenings.forms import build_page_form
+from screening.screenings.forms import instrument_choices
+from screening.screenings.forms import read_answers
 
 bp = Blueprint("screenings", __name__)
 
@@ -55,64 +51,6 @@ HANDOVER_ENDPOINTS = {
 }
 # Once the screen has locked (inactivity, pause or the end) only these answer until unlock.
 LOCKED_ENDPOINTS = {"screenings.locked", "screenings.unlock", "static"}
-
-
-class StartForm(FlaskForm):
-    caregiver_id = HiddenField(validators=[DataRequired()])
-    request_token = HiddenField(validators=[DataRequired(), Length(min=8, max=64)])
-    timepoint = SelectField("When", choices=choices(codes.TIMEPOINTS))
-    mode = SelectField("How", choices=choices(codes.MODES))
-    language = SelectField(
-        "Language of the questions", choices=choices({"en": "English", "es": "Español"})
-    )
-    instruments = MultiCheckboxField("Questionnaires", validate_choice=False)
-    decline_reason = SelectField(
-        "If the family declines today: reason", choices=choices(codes.DECLINE_REASONS)
-    )
-    action = HiddenField()
-
-
-class DeclineForm(FlaskForm):
-    reason = SelectField("Reason", choices=choices(codes.DECLINE_REASONS))
-
-
-class AckForm(FlaskForm):
-    note = TextAreaField(
-        "Follow-up done (who was told, what was done, plan)",
-        validators=[
-            DataRequired("Describe the follow-up before acknowledging."),
-            Length(min=5, max=2000),
-        ],
-    )
-
-
-class ActionForm(FlaskForm):
-    pass
-
-
-class UnlockForm(FlaskForm):
-    password = PasswordField("Password", validators=[DataRequired()])
-
-
-def instrument_choices() -> list:
-    """Every instrument in force, for the start form."""
-    registry = get_registry()
-    return choices((i.id, i.title.get("en", i.id)) for i in registry.instruments.values())
-
-
-def default_instruments(family: dict, caregiver: dict, screenings: list[dict]) -> list[str]:
-    """Family-level needs once per family; mental health for each parent."""
-    cfg = current_app.config
-    chosen = []
-    family_level = tuple(cfg["FAMILY_INSTRUMENTS"])
-    has_family_screen = any(
-        set(family_level) & set(s["instruments"]) and s["status"] != "declined" for s in screenings
-    )
-    if not has_family_screen:
-        chosen.extend(family_level)
-    if caregiver["respondent"] in codes.PARENTS:
-        chosen.extend(cfg["MENTAL_HEALTH_INSTRUMENTS"])
-    return chosen
 
 
 def load_screening_or_404(screening_id: int) -> dict:
@@ -132,7 +70,7 @@ def handing_over(screening_id: int) -> bool:
 @allow("social_worker")
 def start(family_id: int):
     """Start a screening for a caregiver, or record that the family declined the offer."""
-    family = load_family_or_404(family_id)
+    family = get_family(get_db(), family_id) or abort(404)
     # The family page shows one start form per caregiver, each with its own field prefix.
     prefix = next(
         (
@@ -371,7 +309,7 @@ def results(screening_id: int):
     if screening["status"] not in ("completed", "closed"):
         return redirect(url_for("screenings.resume", screening_id=screening_id))
     db = get_db()
-    family = load_family_or_404(screening["family_id"])
+    family = get_family(get_db(), screening["family_id"]) or abort(404)
     alerts = list(
         db.query("SELECT * FROM alerts WHERE screening_id = ? ORDER BY id", [screening_id])
     )
@@ -569,7 +507,7 @@ def enforce_handover():
 def init_app(app: Flask) -> None:
     """Register the blueprint and the hand-over guard, ahead of the role check so that a
     typed staff address shows the lock screen rather than a staff error page."""
-    from .auth import authorize
+    from screening.accounts.views import authorize
 
     app.register_blueprint(bp)
     hooks = app.before_request_funcs.setdefault(None, [])

@@ -9,6 +9,14 @@ from wtforms import SelectChoice
 from wtforms import SelectMultipleField
 from wtforms import widgets
 
+# A database row id as a form posts it: digits only, and small enough for SQLite's integer.
+RECORD_ID = r"^[0-9]{1,15}$"
+
+
+def stripped(value: str | None) -> str:
+    """Field filter: surrounding space removed; a field the post left out reads as empty."""
+    return (value or "").strip()
+
 
 def choices(pairs: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """(value, label) pairs or a mapping as WTForms choices."""

@@ -7,9 +7,9 @@ import json
 
 from sqlite_utils import Database
 
-from . import timeutil
-from .db import StaleEdit
-from .db import one
+from screening.platform import timeutil
+from screening.platform.db import StaleEdit
+from screening.platform.db import one
 
 
 class DuplicateMrn(Exception):

@@ -30,16 +30,16 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
-from . import audit
-from . import passwords
-from .auth import ROLES
-from .auth import allow
-from .auth import revoke_sessions
-from .auth import set_password
-from .commands import insert_user
-from .db import get_db
-from .db import one
-from .db import write
+from screening.accounts import passwords
+from screening.accounts.cli import insert_user
+from screening.accounts.views import revoke_sessions
+from screening.accounts.views import set_password
+from screening.platform import audit
+from screening.platform.db import get_db
+from screening.platform.db import one
+from screening.platform.db import write
+from screening.platform.roles import ROLES
+from screening.platform.roles import allow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -6,7 +6,6 @@ Each is written to the audit trail as the operating-system user who ran it.
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
@@ -14,11 +13,12 @@ from flask import Flask
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import passwords
-from . import timeutil
-from .auth import ROLES
-from .db import connect
-from .db import write
+from screening.accounts import passwords
+from screening.platform import audit
+from screening.platform import timeutil
+from screening.platform.db import connect
+from screening.platform.db import write
+from screening.platform.roles import ROLES
 
 
 def insert_user(db, username: str, role: str, password: str, **extra) -> int:
@@ -33,15 +33,6 @@ def insert_user(db, username: str, role: str, password: str, **extra) -> int:
         **extra,
     }
     return db["users"].insert(row).last_pk
-
-
-def cli_actor() -> dict:
-    """The audit identity of a command-line operator (no account row)."""
-    try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "unknown"
-    return {"id": None, "username": f"cli:{who}", "role": "cli"}
 
 
 def _read_password(password_stdin: bool, username: str) -> str:
@@ -73,7 +64,6 @@ def _user_id(db, name: str) -> int:
 @click.option("--display-name", default=None, help="Full name shown on letters and pages.")
 def create_user_command(name: str, role: str, password_stdin: bool, display_name: str | None):
     """Add an account with a role."""
-    from . import audit
 
     password = _read_password(password_stdin, name)
     db = connect(current_app.config["DATABASE"])
@@ -83,7 +73,9 @@ def create_user_command(name: str, role: str, password_stdin: bool, display_name
             raise SystemExit(2)
         with write(db):
             uid = insert_user(db, name, role, password, display_name=display_name or name)
-        audit.record("user_create", "user", uid, detail=f"role={role}", user=cli_actor(), db=db)
+        audit.record(
+            "user_create", "user", uid, detail=f"role={role}", user=audit.cli_actor(), db=db
+        )
     finally:
         db.close()
     click.echo(f"created {role} {name}")
@@ -95,7 +87,6 @@ def create_user_command(name: str, role: str, password_stdin: bool, display_name
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def reset_password_command(name: str, password_stdin: bool) -> None:
     """Set a temporary password, unlock the account and end its sessions (break-glass)."""
-    from . import audit
 
     password = _read_password(password_stdin, name)
     db = connect(current_app.config["DATABASE"])
@@ -117,7 +108,7 @@ def reset_password_command(name: str, password_stdin: bool) -> None:
                 "UPDATE user_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                 [timeutil.iso(), uid],
             )
-        audit.record("user_password_reset", "user", uid, user=cli_actor(), db=db)
+        audit.record("user_password_reset", "user", uid, user=audit.cli_actor(), db=db)
     finally:
         db.close()
     click.echo(f"temporary password set for {name}; it must be changed at sign-in")
@@ -128,7 +119,6 @@ def reset_password_command(name: str, password_stdin: bool) -> None:
 @click.argument("name")
 def reset_totp_command(name: str) -> None:
     """Clear an account's TOTP second factor; it enrols again at next sign-in (break-glass)."""
-    from . import audit
 
     db = connect(current_app.config["DATABASE"])
     try:
@@ -139,7 +129,7 @@ def reset_totp_command(name: str) -> None:
                 "UPDATE user_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                 [timeutil.iso(), uid],
             )
-        audit.record("user_totp_reset", "user", uid, user=cli_actor(), db=db)
+        audit.record("user_totp_reset", "user", uid, user=audit.cli_actor(), db=db)
     finally:
         db.close()
     click.echo(f"sign-in codes reset for {name}; they set them up again at next sign-in")
@@ -150,45 +140,24 @@ def reset_totp_command(name: str) -> None:
 @click.argument("name")
 def unlock_user_command(name: str) -> None:
     """Clear a lockout after failed sign-ins."""
-    from . import audit
 
     db = connect(current_app.config["DATABASE"])
     try:
         uid = _user_id(db, name)
         with write(db):
             db["users"].update(uid, {"failed_logins": 0, "locked_until": None})
-        audit.record("user_unlock", "user", uid, user=cli_actor(), db=db)
+        audit.record("user_unlock", "user", uid, user=audit.cli_actor(), db=db)
     finally:
         db.close()
     click.echo(f"unlocked {name}")
 
 
-@click.command("demo-accounts")
-@with_appcontext
-def demo_accounts_command() -> None:
-    """Print the demo accounts that init-db --demo creates."""
-    from .demo import DEMO_ACCOUNTS
-
-    click.echo("Demo accounts (synthetic data only; change or remove before real use):")
-    for username, role, password, _name in DEMO_ACCOUNTS:
-        click.echo(f"  {role:<14} {username:<10} {password}")
-    click.echo(
-        "Admins also give a 6-digit code: at the first admin sign-in the site shows a key to\n"
-        "add to any authenticator (TOTP) app; later sign-ins ask for the app's current code."
-    )
-    click.echo("Open http://127.0.0.1:5000/login")
-
-
 def init_app(app: Flask) -> None:
-    """Register the account commands and the backup/restore commands."""
-    from . import backup
-
-    backup.init_app(app)
+    """Register the account commands."""
     for command in (
         create_user_command,
         reset_password_command,
         reset_totp_command,
         unlock_user_command,
-        demo_accounts_command,
     ):
         app.cli.add_command(command)

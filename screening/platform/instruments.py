@@ -10,17 +10,15 @@ from flask import Flask
 from flask import current_app
 from flask.cli import with_appcontext
 
-import screening
-
-from .core.instrument_loader import DefinitionError
-from .core.instrument_loader import check_settings
-from .core.instrument_loader import load_registry
-from .core.instruments import Registry
-from .core.scoring import score
-from .core.scoring import validate_payload
+from screening.core.instrument_loader import DefinitionError
+from screening.core.instrument_loader import check_settings
+from screening.core.instrument_loader import load_registry
+from screening.core.instruments import Registry
+from screening.core.scoring import score
+from screening.core.scoring import validate_payload
+from screening.platform.resources import SHIPPED_FORMS
 
 EXTENSION = "screening.forms"
-SHIPPED_FORMS = Path(screening.__file__).resolve().parent.parent / "forms"
 
 # Parsed definitions are immutable, so apps built from the same files (every test, every
 # worker) share one load instead of re-reading and re-validating them each time.

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
+
+from screening.platform.resources import PACKAGE
 
 # OWASP Password Storage Cheat Sheet first choice: Argon2id, m=19 MiB, t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
-COMMON_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
+COMMON_FILE = PACKAGE / "data" / "common_passwords.txt"
 # People dress common words up with look-alike symbols; undo that before comparing.
 _LEET = str.maketrans(
     {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s", "5": "s"}

@@ -28,22 +28,22 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
-from . import audit
-from . import timeutil
-from .auth import allow
-from .core import letters
-from .core import referral_rules as rules
-from .db import StaleEdit
-from .db import connect
-from .db import get_db
-from .db import one
-from .referral_data import add_note
-from .referral_data import build_letter
-from .referral_data import change_status
-from .referral_data import families_accepted_on
-from .referral_data import letterhead
-from .referral_data import reassign
-from .referral_data import worklist_rows
+from screening.core import letters
+from screening.core import referral_rules as rules
+from screening.platform import audit
+from screening.platform import timeutil
+from screening.platform.db import StaleEdit
+from screening.platform.db import connect
+from screening.platform.db import get_db
+from screening.platform.db import one
+from screening.platform.roles import allow
+from screening.referrals.store import add_note
+from screening.referrals.store import build_letter
+from screening.referrals.store import change_status
+from screening.referrals.store import families_accepted_on
+from screening.referrals.store import letterhead
+from screening.referrals.store import reassign
+from screening.referrals.store import worklist_rows
 
 bp = Blueprint("referrals", __name__)
 
@@ -272,7 +272,7 @@ def batch():
 
 def _instruments() -> list[tuple[str, str]]:
     try:
-        from .forms_registry import get_registry
+        from screening.platform.instruments import get_registry
 
         registry = get_registry()
     except (ImportError, RuntimeError):
@@ -284,8 +284,8 @@ def _instruments() -> list[tuple[str, str]]:
 @allow("social_worker")
 def paper_form(instrument_id: str):
     """A blank printable copy of an instrument (?lang=es), for when the tablet is down."""
-    from .core import paper_forms
-    from .forms_registry import get_registry
+    from screening.core import paper_forms
+    from screening.platform.instruments import get_registry
 
     registry = get_registry()
     if instrument_id not in getattr(registry, "instruments", {}):

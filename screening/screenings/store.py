@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import timeutil
-from .core.instruments import DECLINED
-from .core.instruments import visible_items
-from .core.scoring import score
-from .db import insert_row
-from .db import one
-from .db import update_row
-from .family_data import StaleEdit
+from screening.core.instruments import DECLINED
+from screening.core.instruments import visible_items
+from screening.core.scoring import score
+from screening.families.store import StaleEdit
+from screening.platform import timeutil
+from screening.platform.db import insert_row
+from screening.platform.db import one
+from screening.platform.db import update_row
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils import Migrations
 
-from .schema import run_sql
+from screening.platform.schema import run_sql
 
 migrations = Migrations("directory")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .core import identifiers as ids
-from .core.equity import GROUP_LABELS
+from screening.core import identifiers as ids
+from screening.core.equity import GROUP_LABELS
 
 # The same words on the family form as in the equity report.
 RACE_ETHNICITY = {code: GROUP_LABELS[code] for code in ids.RACE_ETHNICITY}

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_wtf import FlaskForm
 from wtforms import Form
+from wtforms import HiddenField
+from wtforms import PasswordField
 from wtforms import RadioField
+from wtforms import SelectField
 from wtforms import TextAreaField
 from wtforms import widgets
+from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
 
-from .core.instruments import DECLINED
-from .ui_text import text as t
-from .webforms import MultiCheckboxField
-from .webforms import choices
+from screening.core.instruments import DECLINED
+from screening.platform import codes
+from screening.platform.instruments import get_registry
+from screening.platform.ui_text import text as t
+from screening.platform.webforms import MultiCheckboxField
+from screening.platform.webforms import choices
 
 SEP = "__"
 
@@ -138,3 +146,61 @@ def read_answers(form, instrument, items, lang: str) -> tuple[dict, bool]:
             if len(value) > 2000:
                 ok = False
     return answers, ok
+
+
+class StartForm(FlaskForm):
+    caregiver_id = HiddenField(validators=[DataRequired()])
+    request_token = HiddenField(validators=[DataRequired(), Length(min=8, max=64)])
+    timepoint = SelectField("When", choices=choices(codes.TIMEPOINTS))
+    mode = SelectField("How", choices=choices(codes.MODES))
+    language = SelectField(
+        "Language of the questions", choices=choices({"en": "English", "es": "Español"})
+    )
+    instruments = MultiCheckboxField("Questionnaires", validate_choice=False)
+    decline_reason = SelectField(
+        "If the family declines today: reason", choices=choices(codes.DECLINE_REASONS)
+    )
+    action = HiddenField()
+
+
+class DeclineForm(FlaskForm):
+    reason = SelectField("Reason", choices=choices(codes.DECLINE_REASONS))
+
+
+class AckForm(FlaskForm):
+    note = TextAreaField(
+        "Follow-up done (who was told, what was done, plan)",
+        validators=[
+            DataRequired("Describe the follow-up before acknowledging."),
+            Length(min=5, max=2000),
+        ],
+    )
+
+
+class ActionForm(FlaskForm):
+    pass
+
+
+class UnlockForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+def instrument_choices() -> list:
+    """Every instrument in force, for the start form."""
+    registry = get_registry()
+    return choices((i.id, i.title.get("en", i.id)) for i in registry.instruments.values())
+
+
+def default_instruments(family: dict, caregiver: dict, screenings: list[dict]) -> list[str]:
+    """Family-level needs once per family; mental health for each parent."""
+    cfg = current_app.config
+    chosen = []
+    family_level = tuple(cfg["FAMILY_INSTRUMENTS"])
+    has_family_screen = any(
+        set(family_level) & set(s["instruments"]) and s["status"] != "declined" for s in screenings
+    )
+    if not has_family_screen:
+        chosen.extend(family_level)
+    if caregiver["respondent"] in codes.PARENTS:
+        chosen.extend(cfg["MENTAL_HEALTH_INSTRUMENTS"])
+    return chosen

@@ -6,10 +6,10 @@ from flask import Blueprint
 from flask import Flask
 from flask import jsonify
 
-from .auth import PUBLIC
-from .auth import allow
-from .db import get_db
-from .db import is_migrated
+from screening.platform.db import get_db
+from screening.platform.db import is_migrated
+from screening.platform.roles import PUBLIC
+from screening.platform.roles import allow
 
 bp = Blueprint("health", __name__)
 

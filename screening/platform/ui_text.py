@@ -8,7 +8,9 @@ import yaml
 from flask import Flask
 from flask import current_app
 
-UI_FILE = Path(__file__).resolve().parent.parent / "forms" / "ui.yaml"
+from screening.platform.resources import SHIPPED_FORMS
+
+UI_FILE = SHIPPED_FORMS / "ui.yaml"
 
 
 class UiTextError(Exception):

@@ -15,10 +15,11 @@ from flask import Flask
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import timeutil
-from .db import connect
-from .db import is_migrated
-from .db import write
+from screening.platform import audit
+from screening.platform import timeutil
+from screening.platform.db import connect
+from screening.platform.db import is_migrated
+from screening.platform.db import write
 
 
 def check_copy(path: str | Path) -> list[str]:
@@ -82,8 +83,6 @@ def restore_from(source: str | Path, live_path: str, config) -> list[str]:
     Every session is revoked (everyone signs in again) and a `restore` entry, which re-signs
     the audit anchor, says how many audit rows the backup held.
     """
-    from . import audit
-
     source = Path(source)
     if not source.is_file():
         return [f"{source} is not a file"]
@@ -106,10 +105,13 @@ def restore_from(source: str | Path, live_path: str, config) -> list[str]:
                     [timeutil.iso()],
                 )
             rows = live.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-            from .commands import cli_actor
-
             audit.record(
-                "restore", "database", "", detail=f"audit_rows={rows}", user=cli_actor(), db=live
+                "restore",
+                "database",
+                "",
+                detail=f"audit_rows={rows}",
+                user=audit.cli_actor(),
+                db=live,
             )
         finally:
             live.close()
@@ -123,9 +125,6 @@ def restore_from(source: str | Path, live_path: str, config) -> list[str]:
 @click.argument("dest", type=click.Path(dir_okay=True, file_okay=True))
 def backup_command(dest: str) -> None:
     """Online backup of the live database to DEST (file or folder), integrity-checked, 0600."""
-    from . import audit
-    from .commands import cli_actor
-
     path, problems = backup_to(current_app.config["DATABASE"], dest)
     if problems:
         for p in problems:
@@ -134,7 +133,7 @@ def backup_command(dest: str) -> None:
         raise SystemExit(1)
     live = connect(current_app.config["DATABASE"])
     try:
-        audit.record("backup", "database", "", user=cli_actor(), db=live)
+        audit.record("backup", "database", "", user=audit.cli_actor(), db=live)
     finally:
         live.close()
     click.echo(f"backup ok: {path} ({path.stat().st_size} bytes; integrity and foreign keys ok)")

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
-import os
 import sqlite3
+from collections.abc import Iterable
 from collections.abc import Iterator
 
-import click
 from flask import Flask
 from flask import current_app
 from flask import g
 from sqlite_utils import Database
-
-# Modules holding a `migrations` set (sqlite-utils Migrations), applied in this order.
-MIGRATION_MODULES = (
-    "screening.schema",
-    "screening.directory_schema",
-    "screening.equity_schema",
-)
+from sqlite_utils import Migrations
 
 BUSY_TIMEOUT_MS = 15000
 
@@ -101,61 +93,29 @@ def write(db: Database | None = None) -> Iterator[Database]:
         db.conn.execute("COMMIT")
 
 
-def migration_sets():
-    """Every migration set, in application order."""
-    return [importlib.import_module(name).migrations for name in MIGRATION_MODULES]
+MIGRATION_SETS = "screening.migration_sets"
 
 
-def migrate(db: Database) -> list[str]:
-    """Enable WAL and apply pending migrations; returns the names applied."""
+def migrate(db: Database, sets: Iterable[Migrations]) -> list[str]:
+    """Enable WAL and apply pending migrations of each set in order; returns the names applied."""
     with db.ensure_autocommit_on():
         db.execute("PRAGMA journal_mode = WAL")
     applied = []
-    for mset in migration_sets():
+    for mset in sets:
         pending = [m.name for m in mset.pending(db)]
         mset.apply(db)
         applied.extend(f"{mset.name}:{name}" for name in pending)
     return applied
 
 
-def is_migrated(db: Database) -> bool:
-    """True when every migration has been applied."""
-    return all(not mset.pending(db) for mset in migration_sets())
+def is_migrated(db: Database, sets: Iterable[Migrations] | None = None) -> bool:
+    """True when every migration (of the app's registered sets by default) has been applied."""
+    if sets is None:
+        sets = current_app.extensions[MIGRATION_SETS]
+    return all(not mset.pending(db) for mset in sets)
 
 
-@click.command("init-db")
-@click.option("--demo", is_flag=True, help="Load deterministic synthetic families and accounts.")
-def init_db_command(demo: bool) -> None:
-    """Create or migrate the database (idempotent); --demo loads demo data."""
-    from . import settings
-
-    if settings.ensure_secret_key(current_app):
-        click.echo("Generated a new secret key in the instance folder.")
-    path = current_app.config["DATABASE"]
-    os.chmod(current_app.instance_path, 0o700)
-    if not os.path.exists(path):
-        # The database holds PHI: readable by the service account only. SQLite gives its
-        # -wal and -shm files the database file's permissions.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    db = connect(path)
-    try:
-        applied = migrate(db)
-        click.echo(f"Migrations applied: {len(applied)}" if applied else "Database up to date.")
-        from . import directory
-
-        added = directory.load_starter(db)
-        if added:
-            click.echo(f"Starter resource directory: {added} services added.")
-        if demo:
-            from . import demo as demo_data
-
-            counts = demo_data.load(db, current_app.config)
-            click.echo(f"Demo data: {counts}")
-    finally:
-        db.close()
-
-
-def init_app(app: Flask) -> None:
-    """Register the teardown hook and the init-db command."""
+def init_app(app: Flask, sets: Iterable[Migrations]) -> None:
+    """Register the teardown hook and the migration sets the app's areas declare."""
     app.teardown_appcontext(close_db)
-    app.cli.add_command(init_db_command)
+    app.extensions[MIGRATION_SETS] = tuple(sets)

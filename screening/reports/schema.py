@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils import Migrations
 
-from .core.identifiers import DOMAINS
-from .schema import run_sql
+from screening.core.identifiers import DOMAINS
+from screening.platform.schema import run_sql
 
 migrations = Migrations("equity")
 

@@ -8,16 +8,16 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audit
-from . import timeutil
-from .core import letters
-from .core import matching
-from .core import referral_rules as rules
-from .db import StaleEdit
-from .db import insert_row
-from .db import one
-from .db import write
-from .directory import all_services
+from screening.core import letters
+from screening.core import matching
+from screening.core import referral_rules as rules
+from screening.directory.store import all_services
+from screening.platform import audit
+from screening.platform import timeutil
+from screening.platform.db import StaleEdit
+from screening.platform.db import insert_row
+from screening.platform.db import one
+from screening.platform.db import write
 
 
 def create_suggestions(

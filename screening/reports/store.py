@@ -22,12 +22,12 @@ from collections.abc import Iterator
 
 from sqlite_utils import Database
 
-from .core.equity import DIMENSION_COLUMNS
-from .core.equity import RACE_CODES
-from .core.equity import Dimension
-from .core.identifiers import DOMAINS
-from .core.results_import import FLAGS
-from .core.results_import import Parsed
+from screening.core.equity import DIMENSION_COLUMNS
+from screening.core.equity import RACE_CODES
+from screening.core.equity import Dimension
+from screening.core.identifiers import DOMAINS
+from screening.core.results_import import FLAGS
+from screening.core.results_import import Parsed
 
 SOCIAL_NEEDS_INSTRUMENT = "ahc_core"
 CHUNK = 500

@@ -11,6 +11,7 @@ anchor never lags or runs ahead of the trail and costs no extra disk sync.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import json
@@ -22,8 +23,8 @@ from flask import g
 from flask import has_request_context
 from flask.cli import with_appcontext
 
-from . import db as storage
-from . import timeutil
+from screening.platform import db as storage
+from screening.platform import timeutil
 
 GENESIS = "0" * 64
 FIELDS = (
@@ -186,3 +187,12 @@ def audit_verify_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the audit-verify command."""
     app.cli.add_command(audit_verify_command)
+
+
+def cli_actor() -> dict:
+    """The audit identity of a command-line operator (no account row)."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return {"id": None, "username": f"cli:{who}", "role": "cli"}

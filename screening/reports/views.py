@@ -29,25 +29,25 @@ from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from . import audit
-from . import equity_data
-from . import timeutil
-from .auth import allow
-from .core import charts
-from .core import csv_safe
-from .core import deid
-from .core.equity import COMPLETENESS_GROUPS
-from .core.equity import GROUP_LABELS
-from .core.equity import METRICS
-from .core.equity import Dimension
-from .core.equity import Report
-from .core.equity import csv_rows
-from .core.equity import dimensions
-from .core.equity import summarize
-from .core.results_import import parse
-from .db import connect
-from .db import get_db
-from .db import write
+from screening.core import charts
+from screening.core import csv_safe
+from screening.core import deid
+from screening.core.equity import COMPLETENESS_GROUPS
+from screening.core.equity import GROUP_LABELS
+from screening.core.equity import METRICS
+from screening.core.equity import Dimension
+from screening.core.equity import Report
+from screening.core.equity import csv_rows
+from screening.core.equity import dimensions
+from screening.core.equity import summarize
+from screening.core.results_import import parse
+from screening.platform import audit
+from screening.platform import timeutil
+from screening.platform.db import connect
+from screening.platform.db import get_db
+from screening.platform.db import write
+from screening.platform.roles import allow
+from screening.reports import store as equity_data
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FORMATS = ("html", "csv", "pdf")
@@ -86,7 +86,7 @@ def group_label(group: str) -> str:
     if group in GROUP_LABELS:
         return GROUP_LABELS[group]
     try:
-        from .codes import LANGUAGES
+        from screening.platform.codes import LANGUAGES
     except ImportError:  # pragma: no cover - codes.py belongs to the bedside area
         LANGUAGES = {}
     return LANGUAGES.get(group, group)

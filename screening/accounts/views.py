@@ -26,19 +26,20 @@ from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
 
-from . import audit
-from . import passwords
-from . import timeutil
-from . import totp
-from .db import get_db
-from .db import one
-from .db import write
+from screening.accounts import passwords
+from screening.accounts import totp
+from screening.platform import audit
+from screening.platform import timeutil
+from screening.platform.db import get_db
+from screening.platform.db import one
+from screening.platform.db import write
+from screening.platform.roles import ANY_ROLE
+from screening.platform.roles import PUBLIC
+from screening.platform.roles import allow
+from screening.platform.roles import allowed_roles
 
 bp = Blueprint("auth", __name__)
 
-ROLES = ("social_worker", "manager", "admin")
-PUBLIC = "public"
-ANY_ROLE = ROLES
 HOME = {"social_worker": "families.worklist", "manager": "reports.equity", "admin": "admin.users"}
 LOCK_AFTER = 5
 LAST_SEEN_WRITE_SECONDS = 30
@@ -48,27 +49,6 @@ MFA_PENDING_SECONDS = 300
 GATE_EXEMPT = frozenset({"auth.logout", "auth.change_password", "auth.totp_setup", "static"})
 GENERIC_FAILURE = "Wrong username or password."
 LOCKED = "Too many failed attempts. Try again later or ask an admin."
-
-
-def allow(*roles: str):
-    """Declare which roles may call a view; views without it are denied to everyone."""
-    unknown = set(roles) - set(ROLES) - {PUBLIC}
-    if unknown:
-        raise ValueError(f"unknown roles {sorted(unknown)}")
-
-    def mark(view):
-        view.allowed_roles = frozenset(roles)
-        return view
-
-    return mark
-
-
-def allowed_roles(app: Flask, endpoint: str) -> frozenset[str]:
-    """The roles the endpoint admits (empty = nobody), for the checker and the tests."""
-    if endpoint == "static":
-        return frozenset({PUBLIC})
-    view = app.view_functions.get(endpoint)
-    return getattr(view, "allowed_roles", frozenset())
 
 
 def _token_id(token: str) -> str:
