@@ -15,6 +15,7 @@ from screening.schema import MIGRATION_SETS
 # Each area registers its blueprint, hooks and CLI commands through init_app(app).
 AREAS = (
     "screening.platform.instruments",
+    "screening.platform.i18n",
     "screening.platform.ui_text",
     "screening.platform.audit",
     "screening.platform.web_security",
