@@ -85,7 +85,7 @@ def _import(db, text: str) -> tuple[float, int]:
 
 
 def _summary(db):
-    from screening.reports.views import build_report
+    from screening.reports.summary import build_report
 
     config = {"SUPPRESSION_THRESHOLD": 11, "EQUITY_REFERENCE_GROUPS": {}}
     return lambda: build_report(db, config, "race_ethnicity", None, None)

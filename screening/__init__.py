@@ -30,6 +30,7 @@ AREAS = (
     "screening.directory.views",
     "screening.directory.cli",
     "screening.reports.views",
+    "screening.reports.cli",
     "screening.cli",
 )
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from importlib import metadata
 
 import pytest
+from hypothesis import settings
 
 from screening import create_app
 from screening.demo import DEMO_ACCOUNTS
 from screening.platform.db import connect
 from screening.schema import migrate
+
+# CI runs every property test on the same examples (a green run is never luck); a developer's
+# run explores new ones. `--hypothesis-seed=N` still picks a seed in either profile.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def pytest_report_header(config):
@@ -29,11 +37,23 @@ def make_config(tmp_path) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def instance_folder(tmp_path, monkeypatch):
+    """Every app a test makes keeps its instance files in the test's own folder, never in
+    the checkout's instance/ (a site's real config and database may live there)."""
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    monkeypatch.setenv("SCREENING_INSTANCE", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory):
     """A migrated database with the demo data, built once and copied for each test."""
     folder = tmp_path_factory.mktemp("demo")
-    app = create_app(make_config(folder))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCREENING_INSTANCE", str(folder))
+        app = create_app(make_config(folder))
     db = connect(app.config["DATABASE"])
     migrate(db)
     from screening import demo
@@ -45,9 +65,8 @@ def demo_database(tmp_path_factory):
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, demo_database):
+def app(tmp_path, instance_folder, demo_database):
     """A fresh app with its own copy of the demo database."""
-    monkeypatch.delenv("SCREENING_INSTANCE", raising=False)
     app = create_app(make_config(tmp_path))
     source = sqlite3.connect(demo_database)
     target = sqlite3.connect(app.config["DATABASE"])
