@@ -1,0 +1,37 @@
+"""The fixed identifiers of DESIGN.md that every part of the app shares (extend, don't rename)."""
+
+from __future__ import annotations
+
+DOMAINS = (
+    "housing_instability",
+    "housing_quality",
+    "food",
+    "transportation",
+    "utilities",
+    "interpersonal_safety",
+    "financial_strain",
+    "employment_leave",
+    "childcare",
+    "health_insurance",
+    "infant_supplies",
+    "nicu_visiting",
+    "lactation",
+    "mental_health",
+    "social_support",
+    "language_access",
+)
+REFERRAL_CATEGORIES = ("lactation", "mental_health", "community")
+RESPONDENTS = ("birthing_parent", "partner", "other_caregiver")
+DOMAIN_STATUSES = ("positive", "negative", "declined", "not_asked")
+WANTS_HELP = ("yes", "no", "later", "not_asked")
+RACE_ETHNICITY = ("aian", "asian", "black", "hispanic", "mena", "nhpi", "white")
+RACE_STATUS = ("declined", "unknown")
+INSURANCE = ("public", "private", "uninsured", "other", "unknown")
+REFERRAL_STATUSES = ("suggested", "accepted", "declined", "sent", "connected", "not_connected")
+NOT_CONNECTED_REASONS = (
+    "unreachable",
+    "not_eligible",
+    "no_capacity",
+    "family_changed_mind",
+    "other",
+)

@@ -1,0 +1,530 @@
+"""Deterministic synthetic demo data, shared by `init-db --demo` and the tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from screening.accounts.cli import insert_user
+from screening.platform import instruments
+from screening.platform import timeutil
+
+# username, role, password, display name. Synthetic accounts for the demo only.
+DEMO_ACCOUNTS = (
+    ("sw.garcia", "social_worker", "demo-social-worker-1", "Ana Garcia, LCSW"),
+    ("sw.okafor", "social_worker", "demo-social-worker-2", "Chidi Okafor, MSW"),
+    ("mgr.chen", "manager", "demo-unit-manager-1", "Lin Chen, RN MSN"),
+    ("admin.lee", "admin", "demo-site-admin-01", "Sam Lee"),
+)
+
+SEED = 20261122
+FAMILY_COUNT = 40
+# Every demo name is synthetic; tests scan pages for them to prove managers never see them.
+FIRST = [
+    "María José",
+    "Keisha",
+    "Aiyana",
+    "Mei",
+    "Fatima",
+    "Olivia",
+    "Guadalupe",
+    "Tran",
+    "Leilani",
+    "Amara",
+    "Sofía",
+    "Jasmine",
+    "Priya",
+    "Hannah",
+    "Yesenia",
+    "Noor",
+    "Dakota",
+    "Rosa",
+    "Imani",
+    "Emily",
+]
+PARTNER = [
+    "José",
+    "Marcus",
+    "Tyler",
+    "Wei",
+    "Omar",
+    "Jacob",
+    "Luis",
+    "Minh",
+    "Kai",
+    "Kwame",
+    "Andrés",
+    "Darnell",
+    "Ravi",
+    "Noah",
+    "Javier",
+    "Hassan",
+    "Cody",
+    "Miguel",
+    "Andre",
+    "Ethan",
+]
+LAST = [
+    "Hernández",
+    "Washington",
+    "Begay",
+    "Lin",
+    "Haddad",
+    "Smith",
+    "Ramírez",
+    "Nguyen",
+    "Kahale",
+    "Mensah",
+    "Martínez",
+    "Johnson",
+    "Patel",
+    "Miller",
+    "Flores",
+    "Khalil",
+    "Yazzie",
+    "Gómez",
+    "Jackson",
+    "Brown",
+]
+RACES = [
+    ["hispanic"],
+    ["black"],
+    ["aian"],
+    ["asian"],
+    ["mena"],
+    ["white"],
+    ["hispanic"],
+    ["asian"],
+    ["nhpi"],
+    ["black"],
+    ["hispanic", "white"],
+    ["black"],
+    ["asian"],
+    ["white"],
+    ["hispanic"],
+    ["declined"],
+    ["aian", "white"],
+    ["hispanic"],
+    ["black"],
+    ["unknown"],
+]
+BABY = ["Mateo", "Zoe", "Liam", "Ava", "Elijah", "Isabella", "Santiago", "Mia", "Noah", "Luna"]
+
+
+def load(db: Database, config) -> dict:
+    """Insert demo accounts and families unless present; returns counts added."""
+    added = {"users": 0, "families": 0}
+    with db.atomic():
+        for username, role, password, name in DEMO_ACCOUNTS:
+            if not db["users"].count_where("username = ?", [username]):
+                insert_user(db, username, role, password, display_name=name, phone="(555) 010-4400")
+                added["users"] += 1
+    if db["families"].count_where("mrn LIKE 'DEMO%'"):
+        return added
+    from screening.directory.store import load_starter
+
+    load_starter(db)
+    registry = _registry(config)
+    with db.atomic():
+        added["families"] = _families(db, registry, config)
+        added["imported_history"] = _history(db)
+    return added
+
+
+def _registry(config):
+    override = Path(config["INSTANCE_FORMS"]) if config.get("INSTANCE_FORMS") else None
+    return instruments.load(override if override and override.is_dir() else None)
+
+
+def _families(db: Database, registry, config) -> int:
+    from screening.core.scoring import score
+
+    rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
+    sw = {row["username"]: row["id"] for row in db.query("SELECT id, username FROM users")}
+    worker = sw["sw.garcia"]
+    today = timeutil.today()
+    settings = dict(registry.settings_defaults) | dict(config.get("SCORING_SETTINGS") or {})
+    for n in range(FAMILY_COUNT):
+        spanish = n % 3 == 0
+        lang = "es" if spanish else "en"
+        admitted = today - dt.timedelta(days=rng.randint(1, 200))
+        discharged = admitted + dt.timedelta(days=rng.randint(10, 60)) if n % 4 == 1 else None
+        if discharged and discharged > today + dt.timedelta(days=10):
+            discharged = None
+        stamp = timeutil.iso()
+        family_id = (
+            db["families"]
+            .insert(
+                {
+                    "mrn": f"DEMO{100200 + n * 7}",
+                    "admission_date": admitted.isoformat(),
+                    "discharge_date": discharged.isoformat() if discharged else None,
+                    "race_ethnicity": json.dumps(sorted(RACES[n % len(RACES)])),
+                    "insurance": [
+                        "public",
+                        "private",
+                        "public",
+                        "uninsured",
+                        "private",
+                        "unknown",
+                        "public",
+                        "other",
+                    ][n % 8],
+                    "zip": rng.choice(["021", "100", "606", "787", "331", "036"])
+                    + str(rng.randint(10, 99)),
+                    "language": lang,
+                    "interpreter_needed": int(spanish and n % 2 == 0),
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "created_by": worker,
+                }
+            )
+            .last_pk
+        )
+        babies = 1 + (n % 10 == 4) + 2 * (n % 20 == 9)  # some twins and one set of triplets
+        for b in range(babies):
+            db["infants"].insert(
+                {
+                    "family_id": family_id,
+                    "name": f"Baby {BABY[(n + b) % len(BABY)]} {LAST[n % len(LAST)]}",
+                    "dob": (admitted - dt.timedelta(days=rng.randint(0, 1))).isoformat(),
+                    "ga_weeks": rng.randint(24, 37),
+                    "ga_days": rng.randint(0, 6),
+                    "position": b + 1,
+                }
+            )
+        parent = (
+            db["caregivers"]
+            .insert(
+                {
+                    "family_id": family_id,
+                    "name": f"{FIRST[n % len(FIRST)]} {LAST[n % len(LAST)]}",
+                    "respondent": "birthing_parent",
+                    "phone": f"(555) 01{n % 10}-{2000 + n}",
+                    "language": lang,
+                    "interpreter_needed": int(spanish and n % 2 == 0),
+                    "created_at": stamp,
+                }
+            )
+            .last_pk
+        )
+        partner = None
+        if n % 3 != 2:
+            partner = (
+                db["caregivers"]
+                .insert(
+                    {
+                        "family_id": family_id,
+                        "name": f"{PARTNER[n % len(PARTNER)]} {LAST[(n + 3) % len(LAST)]}",
+                        "respondent": "partner",
+                        "phone": "",
+                        "language": lang,
+                        "interpreter_needed": 0,
+                        "created_at": stamp,
+                    }
+                )
+                .last_pk
+            )
+        if n % 10 == 7:
+            continue  # not yet screened: shows on the worklist as due
+        if n % 10 == 3:
+            _screening(
+                db,
+                family_id,
+                parent,
+                lang,
+                worker,
+                admitted,
+                status="declined",
+                instruments=list(config["FAMILY_INSTRUMENTS"]),
+            )
+            continue
+        answers = _answers(registry, rng, n)
+        instruments = list(config["FAMILY_INSTRUMENTS"]) + list(config["MENTAL_HEALTH_INSTRUMENTS"])
+        answers = {i: answers.get(i, {}) for i in instruments}
+        if n % 10 == 5:
+            # Interrupted: the family-level page is done, the rest waits to be resumed.
+            sid = _screening(
+                db, family_id, parent, lang, worker, admitted, "in_progress", instruments, page=2
+            )
+            _store_answers(db, sid, {"ahc_core": answers.get("ahc_core", {})}, worker)
+            continue
+        result = score(registry, "birthing_parent", answers, settings)
+        sid = _screening(
+            db, family_id, parent, lang, worker, admitted, "completed", instruments, result=result
+        )
+        _store_answers(db, sid, answers, worker)
+        _store_result(db, sid, family_id, result, acknowledged=n % 2 == 0, worker=worker)
+        _referrals(db, family_id, sid, parent, result, worker, n)
+        if partner and n % 2 == 0:
+            mh = list(config["MENTAL_HEALTH_INSTRUMENTS"])
+            partner_answers = {i: answers.get(i, {}) for i in mh}
+            result = score(registry, "partner", partner_answers, settings)
+            psid = _screening(
+                db, family_id, partner, lang, worker, admitted, "completed", mh, result=result
+            )
+            _store_answers(db, psid, partner_answers, worker)
+            _store_result(db, psid, family_id, result, acknowledged=True, worker=worker)
+    return FAMILY_COUNT
+
+
+# The answer meaning "no need" for items where it is not the first option.
+NO_NEED = {"LA28398-8", "LA32-8", "LA31993-1", "LA6270-8", "no", 0}
+
+
+def _answers(registry, rng: random.Random, n: int) -> dict:
+    """Plausible answers: mostly no need, some needs and help requests, a few alerts."""
+    from screening.core.instruments import visible_items
+
+    needy_family = n % 4 == 0
+    answers: dict[str, dict] = {}
+    for instrument in registry.instruments.values():
+        if instrument.id == "epds":
+            continue
+        chosen: dict = {}
+        for _round in range(3):  # gates and follow-ups open more items as answers arrive
+            for item in visible_items(instrument, chosen):
+                if item.id in chosen or not item.options:
+                    continue
+                options = list(item.options)
+                if item.type == "multi":
+                    none = [o for o in options if o.code == "LA9-3"] or options[-1:]
+                    pick = none[0] if rng.random() < 0.75 else rng.choice(options[:-1])
+                    chosen[item.id] = [pick.code]
+                    continue
+                if item.id.endswith("_help"):
+                    # Needs come with help requests; a parent's mental-health help is always asked.
+                    weights = [1, 6, 1] if instrument.respondent == "parent" else [3, 1, 1]
+                    pick = rng.choices(options, weights=weights[: len(options)])[0]
+                    chosen[item.id] = pick.code
+                    continue
+                calm = [o for o in options if o.code in NO_NEED] or options[:1]
+                other = [o for o in options if o not in calm] or calm
+                needy = rng.random() < (0.3 if needy_family else 0.08)
+                chosen[item.id] = (rng.choice(other) if needy else calm[0]).code
+        if n % 13 == 6 and instrument.id == "phq9":
+            chosen["phq9_9"] = 1  # a self-harm answer: raises an alert
+        if n % 11 == 2 and instrument.id == "ahc_core" and "ahc_7" in chosen:
+            chosen["ahc_7"] = "declined"
+        answers[instrument.id] = chosen
+    return answers
+
+
+def _screening(
+    db, family_id, caregiver_id, lang, worker, admitted, status, instruments, result=None, page=0
+):
+    started = timeutil.iso(
+        dt.datetime.combine(admitted + dt.timedelta(days=2), dt.time(14, 0), tzinfo=dt.UTC)
+    )
+    return (
+        db["screenings"]
+        .insert(
+            {
+                "family_id": family_id,
+                "caregiver_id": caregiver_id,
+                "timepoint": "admission",
+                "mode": "interview" if lang == "en" else "interpreter",
+                "language": lang,
+                "instruments": json.dumps(instruments),
+                "status": status,
+                "decline_reason": "declined" if status == "declined" else None,
+                "page": page,
+                "result": json.dumps(result) if result else None,
+                "started_by": worker,
+                "started_at": started,
+                "updated_by": worker,
+                "updated_at": started,
+                "completed_at": started if status == "completed" else None,
+            }
+        )
+        .last_pk
+    )
+
+
+def _store_answers(db, screening_id, answers, worker):
+    stamp = timeutil.iso()
+    for instrument, items in answers.items():
+        for item, value in items.items():
+            db["answers"].insert(
+                {
+                    "screening_id": screening_id,
+                    "instrument": instrument,
+                    "item": item,
+                    "value": None if value == "declined" else json.dumps(value),
+                    "declined": int(value == "declined"),
+                    "answered_at": stamp,
+                    "answered_by": worker,
+                }
+            )
+
+
+def _store_result(db, screening_id, family_id, result, acknowledged, worker):
+    stamp = timeutil.iso()
+    for domain, outcome in result["domains"].items():
+        db["domain_results"].insert(
+            {
+                "screening_id": screening_id,
+                "domain": domain,
+                "status": outcome["status"],
+                "wants_help": outcome["wants_help"],
+                "reasons": json.dumps(outcome.get("reasons", [])),
+            }
+        )
+    for alert in result["alerts"]:
+        db["alerts"].insert(
+            {
+                "screening_id": screening_id,
+                "family_id": family_id,
+                "kind": alert["kind"],
+                "instrument": alert.get("instrument", ""),
+                "item": alert.get("item", ""),
+                "created_at": stamp,
+                "acknowledged_at": stamp if acknowledged else None,
+                "acknowledged_by": worker if acknowledged else None,
+                "followup_note": "Demo: assessed by the unit social worker the same shift."
+                if acknowledged
+                else None,
+            }
+        )
+    if acknowledged and not result["alerts"]:
+        db["screenings"].update(
+            screening_id, {"status": "closed", "closed_at": stamp, "closed_by": worker}
+        )
+
+
+def _referrals(db, family_id, screening_id, caregiver_id, result, worker, n):
+    """Referrals through the referral module's own matching, moved along their lifecycle."""
+    from screening.referrals.store import create_suggestions
+
+    ids = create_suggestions(
+        db,
+        family_id=family_id,
+        screening_id=screening_id,
+        caregiver_id=caregiver_id,
+        result=result,
+        language="es" if n % 3 == 0 else "en",
+        user_id=worker,
+    )
+    stamp = timeutil.iso()
+    path = ["accepted", "sent", "connected", "not_connected", "declined"]
+    for k, rid in enumerate(ids):
+        target = path[(n + k) % len(path)]
+        steps = {
+            "accepted": ["accepted"],
+            "sent": ["accepted", "sent"],
+            "connected": ["accepted", "sent", "connected"],
+            "not_connected": ["accepted", "sent", "not_connected"],
+            "declined": ["declined"],
+        }[target]
+        previous = "suggested"
+        for step in steps:
+            changes = {"status": step, "updated_at": stamp}
+            if step == "accepted":
+                changes |= {"accepted_at": stamp, "owner_id": worker}
+            if step == "sent":
+                due = (timeutil.today() + dt.timedelta(days=(n % 9) - 4)).isoformat()
+                changes |= {"sent_at": stamp, "follow_up_due": due}
+            if step in ("connected", "not_connected", "declined"):
+                changes["closed_at"] = stamp
+            if step == "not_connected":
+                changes["reason"] = ["unreachable", "no_capacity", "not_eligible"][n % 3]
+            db["referrals"].update(rid, changes)
+            db["referral_events"].insert(
+                {
+                    "referral_id": rid,
+                    "at": stamp,
+                    "user_id": worker,
+                    "from_status": previous,
+                    "to_status": step,
+                    "reason": changes.get("reason"),
+                    "note": "",
+                }
+            )
+            previous = step
+
+
+HISTORY_FAMILIES = 900
+# Rates that differ by group, as units report (UNC 2024, BMC 2023): families who speak a
+# language other than English and publicly insured families are screened less often and,
+# when screened, report more needs. Synthetic, for the demo's equity page only.
+HISTORY_RACES = (
+    ["white"] * 30
+    + ["black"] * 22
+    + ["hispanic"] * 25
+    + ["asian"] * 8
+    + ["aian"] * 3
+    + ["nhpi"] * 2
+    + ["mena"] * 2
+    + ["black;white"] * 3
+    + ["declined"] * 3
+    + ["unknown"] * 2
+)
+
+
+def _history(db: Database) -> int:
+    """Two years of synthetic screening history, loaded through the import-results path."""
+    from screening.core.identifiers import DOMAINS
+    from screening.core.results_import import parse
+    from screening.reports.store import store_import
+
+    rng = random.Random(SEED + 1)  # noqa: S311 - synthetic demo data, not security
+    start = timeutil.today() - dt.timedelta(days=730)
+    header = [
+        "record_id",
+        "screened_on",
+        "status",
+        "race_ethnicity",
+        "language",
+        "insurance",
+        *DOMAINS,
+        *(
+            f"referral_{d}"
+            for d in ("food", "housing_instability", "transportation", "mental_health")
+        ),
+    ]
+    lines = [",".join(header)]
+    for n in range(HISTORY_FAMILIES):
+        race = rng.choice(HISTORY_RACES)
+        spanish = race == "hispanic" and rng.random() < 0.6
+        language = "es" if spanish else ("en" if rng.random() < 0.95 else "ht")
+        insurance = rng.choices(
+            ["public", "private", "uninsured", "unknown"], weights=[50, 42, 5, 3]
+        )[0]
+        screen_rate = 0.78 - 0.18 * (language != "en") - 0.08 * (insurance == "public")
+        need_rate = 0.22 + 0.15 * (insurance != "private") + 0.1 * (language != "en")
+        day = start + dt.timedelta(days=rng.randint(0, 725))
+        completed = rng.random() < screen_rate
+        row = [
+            f"HIST-{n:05d}",
+            day.isoformat(),
+            "completed" if completed else "declined",
+            race,
+            language,
+            insurance,
+        ]
+        statuses = {}
+        for domain in DOMAINS:
+            if not completed:
+                statuses[domain] = ""
+            elif domain in ("interpersonal_safety",) and rng.random() < 0.05:
+                statuses[domain] = "declined"
+            else:
+                statuses[domain] = "positive" if rng.random() < need_rate / 3 else "negative"
+        row += [statuses[d] for d in DOMAINS]
+        for domain in ("food", "housing_instability", "transportation", "mental_health"):
+            referral = ""
+            if statuses[domain] == "positive":
+                referral = rng.choices(
+                    ["suggested", "declined", "accepted", "sent", "connected", "not_connected"],
+                    weights=[5, 15, 10, 15, 40 - 15 * (language != "en"), 15],
+                )[0]
+            row.append(referral)
+        lines.append(",".join(row))
+    parsed = parse(lines, today=timeutil.today())
+    if parsed.problems:
+        raise ValueError("demo history does not import: " + "; ".join(parsed.problems[:3]))
+    return store_import(db, parsed, timeutil.iso())["families"]

@@ -1,0 +1,59 @@
+"""Directory commands: HSDS import and export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import with_appcontext
+
+from screening.core import hsds
+from screening.directory.store import all_services
+from screening.directory.store import save_records
+from screening.platform.db import connect
+from screening.platform.db import write
+
+
+@click.command("directory-import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@with_appcontext
+def directory_import_command(source: Path) -> None:
+    """Import an HSDS 3.x folder or zip of CSV files into the directory (all or nothing)."""
+    db = connect(current_app.config["DATABASE"])
+    try:
+        records = hsds.import_directory(source)
+        with write(db):
+            added, updated = save_records(db, records)
+    except hsds.ImportProblems as exc:
+        for problem in exc.problems:
+            click.echo(f"directory-import: {problem}", err=True)
+        click.echo("directory-import: nothing was imported", err=True)
+        raise SystemExit(2) from None
+    finally:
+        db.close()
+    click.echo(f"imported {len(records)} services: {added} new, {updated} updated")
+
+
+@click.command("directory-export")
+@click.argument("dest", type=click.Path(path_type=Path))
+@with_appcontext
+def directory_export_command(dest: Path) -> None:
+    """Export the directory as HSDS 3.x CSV files: into a folder, or a .zip file."""
+    db = connect(current_app.config["DATABASE"])
+    try:
+        services_list = all_services(db)
+    finally:
+        db.close()
+    if dest.suffix.lower() == ".zip":
+        dest.write_bytes(hsds.export_zip(services_list))
+    else:
+        hsds.export_folder(services_list, dest)
+    click.echo(f"exported {len(services_list)} services to {dest}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the directory commands."""
+    app.cli.add_command(directory_import_command)
+    app.cli.add_command(directory_export_command)

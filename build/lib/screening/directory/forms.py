@@ -1,0 +1,64 @@
+"""Directory forms: a service, its actions and the HSDS upload."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from flask_wtf.file import FileRequired
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import SelectChoice
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms import URLField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import Regexp
+
+from screening.core.identifiers import DOMAINS
+from screening.core.identifiers import REFERRAL_CATEGORIES as CATEGORIES
+from screening.platform.webforms import MultiCheckboxField
+
+
+class ServiceForm(FlaskForm):
+    name = StringField("Service name", validators=[DataRequired(), Length(max=200)])
+    organization = StringField("Organization", validators=[Optional(), Length(max=200)])
+    category = SelectField(
+        "Referral category", choices=[SelectChoice(c, c.replace("_", " ")) for c in CATEGORIES]
+    )
+    domains = MultiCheckboxField(
+        "Needs it serves", choices=[SelectChoice(d, d.replace("_", " ")) for d in DOMAINS]
+    )
+    languages = StringField(
+        "Languages (ISO codes, comma-separated)",
+        default="en",
+        validators=[
+            DataRequired(),
+            Regexp(r"^\s*[a-z]{2}(\s*,\s*[a-z]{2})*\s*$", message="Use two-letter codes: en, es"),
+        ],
+    )
+    description_en = TextAreaField("What it is for (English)", validators=[Length(max=2000)])
+    description_es = TextAreaField("What it is for (Spanish)", validators=[Length(max=2000)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=200)])
+    website = URLField("Website", validators=[Optional(), Length(max=300)])
+    address = StringField("Street address", validators=[Optional(), Length(max=200)])
+    city = StringField("City", validators=[Optional(), Length(max=100)])
+    state = StringField("State", validators=[Optional(), Length(max=50)])
+    postal_code = StringField("ZIP code", validators=[Optional(), Length(max=20)])
+    hours = StringField("Hours", validators=[Optional(), Length(max=300)])
+    service_area = StringField("Service area", validators=[Optional(), Length(max=300)])
+    eligibility = TextAreaField("Who is eligible", validators=[Length(max=2000)])
+    what_to_bring = TextAreaField("What to bring", validators=[Length(max=2000)])
+    last_verified = DateField("Last verified", validators=[Optional()])
+    sensitive = BooleanField("Sensitive (never printed on a family letter)")
+    placeholder = BooleanField("Placeholder the unit still has to fill in")
+
+
+class ActionForm(FlaskForm):
+    pass
+
+
+class ImportForm(FlaskForm):
+    archive = FileField("HSDS zip file", validators=[FileRequired()])

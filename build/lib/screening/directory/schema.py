@@ -1,0 +1,101 @@
+"""Schema of the resource directory and referrals (sqlite-utils migrations)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils import Migrations
+
+from screening.platform.schema import run_sql
+
+migrations = Migrations("directory")
+
+
+@migrations(name="0001_services_referrals")
+def services_referrals(db: Database) -> None:
+    run_sql(
+        db,
+        """
+        CREATE TABLE services (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          organization TEXT NOT NULL DEFAULT '',
+          description_en TEXT NOT NULL DEFAULT '',
+          description_es TEXT NOT NULL DEFAULT '',
+          phone TEXT NOT NULL DEFAULT '',
+          website TEXT NOT NULL DEFAULT '',
+          address TEXT NOT NULL DEFAULT '',
+          city TEXT NOT NULL DEFAULT '',
+          state TEXT NOT NULL DEFAULT '',
+          postal_code TEXT NOT NULL DEFAULT '',
+          languages TEXT NOT NULL DEFAULT '["en"]',
+          eligibility TEXT NOT NULL DEFAULT '',
+          hours TEXT NOT NULL DEFAULT '',
+          service_area TEXT NOT NULL DEFAULT '',
+          what_to_bring TEXT NOT NULL DEFAULT '',
+          domains TEXT NOT NULL DEFAULT '[]',
+          category TEXT NOT NULL CHECK (category IN ('lactation', 'mental_health', 'community')),
+          sensitive INTEGER NOT NULL DEFAULT 0,
+          placeholder INTEGER NOT NULL DEFAULT 0,
+          last_verified TEXT,
+          active INTEGER NOT NULL DEFAULT 1,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE TABLE referrals (
+          id INTEGER PRIMARY KEY,
+          family_id INTEGER NOT NULL REFERENCES families(id),
+          screening_id INTEGER REFERENCES screenings(id),
+          caregiver_id INTEGER REFERENCES caregivers(id),
+          domain TEXT NOT NULL,
+          category TEXT NOT NULL CHECK (category IN ('lactation', 'mental_health', 'community')),
+          service_id TEXT REFERENCES services(id),
+          status TEXT NOT NULL DEFAULT 'suggested' CHECK (status IN
+            ('suggested', 'accepted', 'declined', 'sent', 'connected', 'not_connected')),
+          reason TEXT CHECK (reason IS NULL OR reason IN
+            ('unreachable', 'not_eligible', 'no_capacity', 'family_changed_mind', 'other')),
+          sensitive INTEGER NOT NULL DEFAULT 0,
+          owner_id INTEGER REFERENCES users(id),
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          accepted_at TEXT,
+          sent_at TEXT,
+          follow_up_due TEXT,
+          closed_at TEXT,
+          notes TEXT NOT NULL DEFAULT '',
+          version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX referrals_family ON referrals(family_id);
+        CREATE INDEX referrals_status_due ON referrals(status, follow_up_due);
+        CREATE TABLE referral_events (
+          id INTEGER PRIMARY KEY,
+          referral_id INTEGER NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+          at TEXT NOT NULL,
+          user_id INTEGER REFERENCES users(id),
+          from_status TEXT,
+          to_status TEXT NOT NULL,
+          reason TEXT,
+          note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX referral_events_referral ON referral_events(referral_id);
+        """,
+    )
+
+
+@migrations(name="0002_service_numbers")
+def service_numbers(db: Database) -> None:
+    # Services are keyed by UUID (HSDS); pages need a stable integer id for URLs, and
+    # SQLite's implicit rowid may be renumbered by VACUUM on a table with a TEXT key.
+    run_sql(
+        db,
+        """
+        ALTER TABLE services ADD COLUMN number INTEGER;
+        UPDATE services SET number = rowid;
+        CREATE UNIQUE INDEX services_number ON services(number);
+        CREATE TRIGGER services_number_assign AFTER INSERT ON services
+          WHEN NEW.number IS NULL
+          BEGIN
+            UPDATE services SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM services)
+            WHERE id = NEW.id;
+          END;
+        """,
+    )

@@ -1,0 +1,216 @@
+"""Queries and writes for families, infants, caregivers and their screenings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlite_utils import Database
+
+from screening.platform import timeutil
+from screening.platform.db import StaleEdit
+from screening.platform.db import one
+
+
+class DuplicateMrn(Exception):
+    """Another family already has this MRN."""
+
+    def __init__(self, family_id: int):
+        super().__init__(family_id)
+        self.family_id = family_id
+
+
+def get_family(db: Database, family_id: int) -> dict | None:
+    """A family with its infants and caregivers, or None."""
+    family = one(db, "SELECT * FROM families WHERE id = ?", [family_id])
+    if family is None:
+        return None
+    family["race_ethnicity"] = json.loads(family["race_ethnicity"])
+    family["infants"] = list(
+        db.query("SELECT * FROM infants WHERE family_id = ? ORDER BY position, id", [family_id])
+    )
+    family["caregivers"] = list(
+        db.query("SELECT * FROM caregivers WHERE family_id = ? ORDER BY id", [family_id])
+    )
+    return family
+
+
+def family_by_mrn(db: Database, mrn: str) -> int | None:
+    """The id of the family with this MRN."""
+    row = one(db, "SELECT id FROM families WHERE mrn = ?", [mrn])
+    return row["id"] if row else None
+
+
+def _family_row(data: dict) -> dict:
+    return {
+        "mrn": data["mrn"],
+        "admission_date": data["admission_date"],
+        "discharge_date": data.get("discharge_date"),
+        "race_ethnicity": json.dumps(sorted(data["race_ethnicity"])),
+        "insurance": data["insurance"],
+        "zip": data.get("zip") or "",
+        "language": data["language"],
+        "interpreter_needed": int(bool(data.get("interpreter_needed"))),
+    }
+
+
+def create_family(db: Database, data: dict, user_id: int | None) -> int:
+    """Insert a family with its infants and caregivers (inside the caller's transaction)."""
+    existing = family_by_mrn(db, data["mrn"])
+    if existing:
+        raise DuplicateMrn(existing)
+    stamp = timeutil.iso()
+    row = _family_row(data) | {"created_at": stamp, "updated_at": stamp, "created_by": user_id}
+    family_id = db["families"].insert(row).last_pk
+    _save_people(db, family_id, data, stamp)
+    return family_id
+
+
+def update_family(db: Database, family_id: int, data: dict, version: int) -> None:
+    """Update a family if nobody else saved it since `version` was read."""
+    current = one(db, "SELECT version, mrn FROM families WHERE id = ?", [family_id])
+    if current["version"] != version:
+        raise StaleEdit()
+    other = family_by_mrn(db, data["mrn"])
+    if other and other != family_id:
+        raise DuplicateMrn(other)
+    stamp = timeutil.iso()
+    db["families"].update(
+        family_id, _family_row(data) | {"updated_at": stamp, "version": version + 1}
+    )
+    _save_people(db, family_id, data, stamp)
+
+
+def _save_people(db: Database, family_id: int, data: dict, stamp: str) -> None:
+    for position, infant in enumerate(data.get("infants", []), start=1):
+        row = {
+            "family_id": family_id,
+            "name": infant["name"],
+            "dob": infant["dob"],
+            "ga_weeks": infant["ga_weeks"],
+            "ga_days": infant.get("ga_days") or 0,
+            "position": position,
+        }
+        if infant.get("id"):
+            _owned(db, "infants", infant["id"], family_id)
+            db["infants"].update(infant["id"], row)
+        else:
+            db["infants"].insert(row)
+    for caregiver in data.get("caregivers", []):
+        row = {
+            "family_id": family_id,
+            "name": caregiver["name"],
+            "respondent": caregiver["respondent"],
+            "phone": caregiver.get("phone") or "",
+            "language": caregiver["language"],
+            "interpreter_needed": int(bool(caregiver.get("interpreter_needed"))),
+        }
+        if caregiver.get("id"):
+            _owned(db, "caregivers", caregiver["id"], family_id)
+            db["caregivers"].update(caregiver["id"], row)
+        else:
+            db["caregivers"].insert(row | {"created_at": stamp})
+
+
+def _owned(db: Database, table: str, row_id: int, family_id: int) -> None:
+    # A tampered hidden id must not move someone else's infant or caregiver into this family.
+    if not db[table].count_where("id = ? AND family_id = ?", [row_id, family_id]):
+        raise StaleEdit()
+
+
+def search(db: Database, query: str, limit: int = 50) -> list[dict]:
+    """Families whose MRN starts with, or an infant's or caregiver's name contains, the query."""
+    q = query.strip()
+    if not q:
+        return []
+    like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(
+        db.query(
+            """
+            SELECT f.id, f.mrn, f.admission_date, f.discharge_date,
+              (SELECT group_concat(name, ', ') FROM infants i WHERE i.family_id = f.id) AS infants,
+              (SELECT group_concat(name, ', ') FROM caregivers c WHERE c.family_id = f.id)
+                AS caregivers
+            FROM families f
+            WHERE f.id IN (
+              SELECT id FROM families WHERE mrn = :q OR mrn LIKE :prefix ESCAPE '\\'
+              UNION SELECT family_id FROM caregivers
+                WHERE name LIKE :prefix ESCAPE '\\' OR name LIKE :word ESCAPE '\\'
+              UNION SELECT family_id FROM infants
+                WHERE name LIKE :prefix ESCAPE '\\' OR name LIKE :word ESCAPE '\\'
+            )
+            ORDER BY f.admission_date DESC LIMIT :limit
+            """,
+            {"q": q, "prefix": like + "%", "word": "% " + like + "%", "limit": limit},
+        )
+    )
+
+
+def family_screenings(db: Database, family_id: int) -> list[dict]:
+    """The family's screenings, newest first, with parsed instruments and results."""
+    rows = list(
+        db.query(
+            """SELECT s.*, c.name AS caregiver_name, c.respondent, u.display_name AS started_by_name
+               FROM screenings s JOIN caregivers c ON c.id = s.caregiver_id
+               LEFT JOIN users u ON u.id = s.started_by
+               WHERE s.family_id = ? ORDER BY s.started_at DESC, s.id DESC""",
+            [family_id],
+        )
+    )
+    for row in rows:
+        row["instruments"] = json.loads(row["instruments"])
+        row["result"] = json.loads(row["result"]) if row["result"] else None
+        row["domains"] = list(
+            db.query(
+                "SELECT * FROM domain_results WHERE screening_id = ? ORDER BY domain", [row["id"]]
+            )
+        )
+    return rows
+
+
+def open_alerts(db: Database, family_id: int | None = None) -> list[dict]:
+    """Alerts not yet acknowledged, for one family or the unit."""
+    return list(
+        db.query(
+            """SELECT a.*, f.mrn, c.name AS caregiver_name FROM alerts a
+               JOIN families f ON f.id = a.family_id
+               JOIN screenings s ON s.id = a.screening_id
+               JOIN caregivers c ON c.id = s.caregiver_id
+               WHERE a.acknowledged_at IS NULL AND (:fid IS NULL OR a.family_id = :fid)
+               ORDER BY a.created_at""",
+            {"fid": family_id},
+        )
+    )
+
+
+def active_families(db: Database) -> list[dict]:
+    """Families in the unit or discharged in the last 30 days, each with its caregivers and
+    screenings (the fields the due-list needs), in three queries whatever the unit's size."""
+    cutoff = {"cutoff": (timeutil.today() - dt.timedelta(days=30)).isoformat()}
+    families = list(
+        db.query(
+            """SELECT * FROM families WHERE discharge_date IS NULL OR discharge_date >= :cutoff
+               ORDER BY admission_date""",
+            cutoff,
+        )
+    )
+    by_id = {f["id"]: f | {"caregivers": [], "screenings": []} for f in families}
+    for row in db.query(
+        """SELECT c.* FROM caregivers c JOIN families f ON f.id = c.family_id
+           WHERE f.discharge_date IS NULL OR f.discharge_date >= :cutoff ORDER BY c.id""",
+        cutoff,
+    ):
+        by_id[row["family_id"]]["caregivers"].append(row)
+    for row in db.query(
+        """SELECT s.id, s.family_id, s.caregiver_id, s.status, s.timepoint, s.instruments,
+                  s.completed_at, s.result
+           FROM screenings s JOIN families f ON f.id = s.family_id
+           WHERE f.discharge_date IS NULL OR f.discharge_date >= :cutoff""",
+        cutoff,
+    ):
+        row["instruments"] = json.loads(row["instruments"])
+        row["result"] = json.loads(row["result"]) if row["result"] else None
+        by_id[row["family_id"]]["screenings"].append(row)
+    for family in by_id.values():
+        family["caregiver_names"] = ", ".join(c["name"] for c in family["caregivers"])
+    return list(by_id.values())

@@ -1,0 +1,229 @@
+"""Families: worklist, search, add and edit, and the family page."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint
+from flask import Flask
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import url_for
+
+from screening.core import schedule
+from screening.families import store as family_data
+from screening.families.forms import FamilyForm
+from screening.families.forms import SearchForm
+from screening.platform import audit
+from screening.platform import codes
+from screening.platform import timeutil
+from screening.platform.db import get_db
+from screening.platform.db import write
+from screening.platform.roles import allow
+from screening.referrals import store as referral_data
+from screening.screenings.forms import StartForm
+from screening.screenings.forms import default_instruments
+from screening.screenings.forms import instrument_choices
+
+bp = Blueprint("families", __name__)
+
+
+def load_family_or_404(family_id: int) -> dict:
+    """The family, or a 404 page."""
+    family = family_data.get_family(get_db(), family_id)
+    if family is None:
+        abort(404)
+    return family
+
+
+def due_for(family: dict, screenings: list[dict]) -> list[schedule.Due]:
+    """What is due for this family under the unit's settings."""
+    cfg = current_app.config
+    settings = cfg.get("SCORING_SETTINGS") or {}
+    birthing = settings.get("epds_threshold_birthing_parent", 13)
+    partner = settings.get("epds_threshold_partner", 10)
+    return schedule.due_items(
+        family,
+        family["caregivers"],
+        screenings,
+        family_instruments=tuple(cfg["FAMILY_INSTRUMENTS"]),
+        mental_health_instruments=tuple(cfg["MENTAL_HEALTH_INSTRUMENTS"]) + ("epds",),
+        admission_days=cfg["ADMISSION_SCREEN_DAYS"],
+        epds_borderline={
+            "birthing_parent": (birthing - 3, birthing - 1),
+            "partner": (partner - 3, partner - 1),
+        },
+    )
+
+
+@bp.route("/")
+@bp.route("/families")
+@allow("social_worker")
+def worklist():
+    """The unit worklist: open alerts, screenings in progress, families due for screening."""
+    db = get_db()
+    today = timeutil.today()
+    due_rows = []
+    for family in family_data.active_families(db):
+        items = due_for(family, family["screenings"])
+        if items:
+            due_rows.append({"family": family, "items": items})
+    in_progress = list(
+        db.query(
+            """SELECT s.id, s.family_id, s.timepoint, s.updated_at, f.mrn, c.name AS caregiver_name
+               FROM screenings s JOIN families f ON f.id = s.family_id
+               JOIN caregivers c ON c.id = s.caregiver_id
+               WHERE s.status IN ('in_progress', 'completed') ORDER BY s.updated_at"""
+        )
+    )
+    audit.record("view", "worklist", "")
+    return render_template(
+        "families/worklist.html",
+        alerts=family_data.open_alerts(db),
+        in_progress=in_progress,
+        due_rows=due_rows,
+        today=today,
+        search=SearchForm(),
+    )
+
+
+@bp.route("/families/search", methods=["GET", "POST"])
+@allow("social_worker")
+def search():
+    """Find a family by MRN or name (POST, so nothing identifying is in the URL)."""
+    form = SearchForm()
+    results = None
+    if form.validate_on_submit():
+        results = family_data.search(get_db(), form.q.data)
+        audit.record("search", "family", "", detail=f"results={len(results)}")
+    return render_template("families/search.html", form=form, results=results)
+
+
+@bp.route("/families/new", methods=["GET", "POST"])
+@allow("social_worker")
+def create():
+    """Add a family (one NICU admission)."""
+    form = FamilyForm()
+    duplicate = None
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            with write(db):
+                family_id = family_data.create_family(db, form.to_data(), g.user["id"])
+        except family_data.DuplicateMrn as exc:
+            duplicate = exc.family_id
+            form.mrn.errors.append("A family with this MRN is already in the system.")
+        else:
+            audit.record("create", "family", family_id)
+            flash("Family added.", "success")
+            return redirect(url_for("families.show", family_id=family_id))
+    elif not form.is_submitted():
+        form.language.data = "en"
+        form.insurance.data = "unknown"
+        form.admission_date.data = timeutil.today()
+    return render_template("families/edit.html", form=form, duplicate=duplicate, family=None)
+
+
+@bp.route("/families/<int:family_id>/edit", methods=["GET", "POST"])
+@allow("social_worker")
+def edit(family_id: int):
+    """Edit a family; a save over someone else's newer save is refused."""
+    family = load_family_or_404(family_id)
+    form = FamilyForm()
+    duplicate = None
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            with write(db):
+                family_data.update_family(
+                    db, family_id, form.to_data(), int(form.version.data or 0)
+                )
+        except family_data.StaleEdit:
+            flash(
+                "Someone else changed this family while you were editing. "
+                "Their version is shown; make your changes again.",
+                "error",
+            )
+            return redirect(url_for("families.edit", family_id=family_id))
+        except family_data.DuplicateMrn as exc:
+            duplicate = exc.family_id
+            form.mrn.errors.append("Another family already has this MRN.")
+        else:
+            audit.record("update", "family", family_id)
+            flash("Family updated.", "success")
+            return redirect(url_for("families.show", family_id=family_id))
+    elif not form.is_submitted():
+        _fill(form, family)
+    audit.record("view", "family", family_id, detail="edit")
+    return render_template("families/edit.html", form=form, duplicate=duplicate, family=family)
+
+
+def _fill(form: FamilyForm, family: dict) -> None:
+    import datetime as dt
+
+    form.version.data = family["version"]
+    form.mrn.data = family["mrn"]
+    form.admission_date.data = dt.date.fromisoformat(family["admission_date"])
+    if family["discharge_date"]:
+        form.discharge_date.data = dt.date.fromisoformat(family["discharge_date"])
+    form.race_ethnicity.data = family["race_ethnicity"]
+    form.insurance.data = family["insurance"]
+    form.zip.data = family["zip"]
+    form.language.data = family["language"]
+    form.interpreter_needed.data = bool(family["interpreter_needed"])
+    for entry, infant in zip(form.infants, family["infants"], strict=False):
+        entry.form.id.data = infant["id"]
+        entry.form.name.data = infant["name"]
+        entry.form.dob.data = dt.date.fromisoformat(infant["dob"])
+        entry.form.ga_weeks.data = infant["ga_weeks"]
+        entry.form.ga_days.data = infant["ga_days"]
+    for entry, caregiver in zip(form.caregivers, family["caregivers"], strict=False):
+        entry.form.id.data = caregiver["id"]
+        entry.form.name.data = caregiver["name"]
+        entry.form.respondent.data = caregiver["respondent"]
+        entry.form.phone.data = caregiver["phone"]
+        entry.form.language.data = caregiver["language"]
+        entry.form.interpreter_needed.data = bool(caregiver["interpreter_needed"])
+
+
+@bp.route("/families/<int:family_id>")
+@allow("social_worker")
+def show(family_id: int):
+    """The family page: people, what is due, alerts, screenings and referrals."""
+    family = load_family_or_404(family_id)
+    db = get_db()
+    screenings = family_data.family_screenings(db, family_id)
+    start_forms = {}
+    for caregiver in family["caregivers"]:
+        form = StartForm(prefix=f"cg{caregiver['id']}")
+        form.instruments.choices = instrument_choices()
+        form.caregiver_id.data = caregiver["id"]
+        form.language.data = (
+            caregiver["language"] if caregiver["language"] in ("en", "es") else "en"
+        )
+        form.mode.data = "interpreter" if caregiver["interpreter_needed"] else "interview"
+        form.instruments.data = default_instruments(family, caregiver, screenings)
+        form.request_token.data = secrets.token_urlsafe(16)
+        start_forms[caregiver["id"]] = form
+    referrals = referral_data.family_referrals(db, family_id)
+    audit.record("view", "family", family_id)
+    return render_template(
+        "families/show.html",
+        family=family,
+        screenings=screenings,
+        due=due_for(family, screenings),
+        alerts=family_data.open_alerts(db, family_id),
+        start_forms=start_forms,
+        referrals=referrals,
+        today=timeutil.today(),
+        codes=codes,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)

@@ -1,0 +1,121 @@
+"""Storage: the one place that opens the SQLite database and applies migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable
+from collections.abc import Iterator
+
+from flask import Flask
+from flask import current_app
+from flask import g
+from sqlite_utils import Database
+from sqlite_utils import Migrations
+
+BUSY_TIMEOUT_MS = 15000
+
+
+def connect(path: str) -> Database:
+    """Open a connection with the settings every connection needs."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=True)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return Database(conn)
+
+
+def get_db() -> Database:
+    """The request's database connection, opened on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+class StaleEdit(Exception):
+    """The record changed since the form was read (optimistic concurrency)."""
+
+
+def one(db: Database, sql: str, params: list | dict | None = None) -> dict | None:
+    """The first row of a query as a dict, or None."""
+    cursor = db.conn.execute(sql, params or [])
+    row = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+
+
+# The hot paths (every page save, every audit entry) write through these two rather than
+# sqlite-utils' table methods, which look up the schema and open a savepoint on each call.
+# Table and column names come from the code, never from input.
+
+
+def insert_row(db: Database, table: str, row: dict) -> int:
+    """Insert one row; returns its rowid."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    marks = ", ".join("?" for _ in row)
+    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'  # noqa: S608  # nosec B608
+    return db.conn.execute(sql, list(row.values())).lastrowid
+
+
+def update_row(db: Database, table: str, row_id: object, changes: dict) -> None:
+    """Update columns of the row with this primary key `id`."""
+    assignments = ", ".join(f'"{c}" = ?' for c in changes)
+    sql = f'UPDATE "{table}" SET {assignments} WHERE id = ?'  # noqa: S608  # nosec B608
+    db.conn.execute(sql, [*changes.values(), row_id])
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's connection, rolling back anything left open."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.rollback()
+        db.close()
+
+
+@contextlib.contextmanager
+def write(db: Database | None = None) -> Iterator[Database]:
+    """A write transaction that takes the write lock first (BEGIN IMMEDIATE).
+
+    Read-then-write flows would otherwise fail with SQLITE_BUSY when another
+    worker commits between the read and the write.
+    """
+    db = db or get_db()
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+MIGRATION_SETS = "screening.migration_sets"
+
+
+def migrate(db: Database, sets: Iterable[Migrations]) -> list[str]:
+    """Enable WAL and apply pending migrations of each set in order; returns the names applied."""
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA journal_mode = WAL")
+    applied = []
+    for mset in sets:
+        pending = [m.name for m in mset.pending(db)]
+        mset.apply(db)
+        applied.extend(f"{mset.name}:{name}" for name in pending)
+    return applied
+
+
+def is_migrated(db: Database, sets: Iterable[Migrations] | None = None) -> bool:
+    """True when every migration (of the app's registered sets by default) has been applied."""
+    if sets is None:
+        sets = current_app.extensions[MIGRATION_SETS]
+    return all(not mset.pending(db) for mset in sets)
+
+
+def init_app(app: Flask, sets: Iterable[Migrations]) -> None:
+    """Register the teardown hook and the migration sets the app's areas declare."""
+    app.teardown_appcontext(close_db)
+    app.extensions[MIGRATION_SETS] = tuple(sets)

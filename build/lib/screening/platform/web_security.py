@@ -1,0 +1,183 @@
+"""Request ids, structured logs without PHI, security headers, CSRF and error pages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import time
+
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import has_request_context
+from flask import render_template
+from flask import request
+from flask_wtf.csrf import CSRFError
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+csrf = CSRFProtect()
+log = logging.getLogger("screening.request")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp every record logged during a request with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context() and "request_id" not in getattr(record, "fields", {}):
+            record.fields = {**getattr(record, "fields", {}), "request_id": g.get("request_id")}
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; only the fields we choose, never request bodies."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage().replace("\r", " ").replace("\n", " "),
+        }
+        data.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            # Type and innermost code line only: messages and locals can carry PHI values.
+            data["exc"] = record.exc_info[0].__name__ if record.exc_info[0] else ""
+            tb = record.exc_info[2]
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            if tb is not None:
+                code = tb.tb_frame.f_code
+                data["where"] = f"{os.path.basename(code.co_filename)}:{tb.tb_lineno}"
+        return json.dumps(data, default=str)
+
+
+def configure_logging(app: Flask) -> None:
+    """Send app logs as JSON lines to stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger("screening")
+    root.handlers = [handler]
+    root.setLevel(app.config["LOG_LEVEL"])
+    root.propagate = False
+    app.logger.handlers = [handler]
+    # Werkzeug's access log prints full URLs and client addresses; ours replaces it.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def start_request():
+    """before_request: give the request an id and refuse to serve without a secret key."""
+    g.request_id = secrets.token_hex(8)
+    g.started = time.perf_counter()
+    if not current_app.secret_key and request.endpoint != "health.healthz":
+        return error_page(
+            503, "Not set up", "Run `flask --app screening init-db` to create the secret key."
+        )
+    return None
+
+
+def finish_request(response):
+    """Add security headers and write one access-log line (endpoint, not the URL)."""
+    h = response.headers
+    h["Content-Security-Policy"] = CSP
+    h["X-Content-Type-Options"] = "nosniff"
+    h["X-Frame-Options"] = "DENY"
+    h["Referrer-Policy"] = "no-referrer"
+    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    h["Cross-Origin-Resource-Policy"] = "same-origin"
+    h["X-Request-Id"] = g.get("request_id", "")
+    if request.is_secure:
+        h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint != "static":
+        # Every page may hold PHI; none should sit in a browser or proxy cache.
+        h["Cache-Control"] = "no-store"
+        h["Pragma"] = "no-cache"
+    user = g.get("user")
+    log.info(
+        "request",
+        extra={
+            "fields": {
+                "request_id": g.get("request_id"),
+                "method": request.method,
+                "endpoint": request.endpoint,
+                "status": response.status_code,
+                "user_id": user["id"] if user else None,
+                "ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1
+                ),
+            }
+        },
+    )
+    return response
+
+
+def error_page(status: int, title: str, message: str):
+    """A generic error page: never the exception text, which can hold PHI."""
+    return render_template("errors.html", status=status, title=title, message=message), status
+
+
+def log_exception(exc_info) -> None:
+    """Replaces Flask's exception log, which writes the URL path and the exception message."""
+    log.error(
+        "unhandled exception",
+        exc_info=exc_info,
+        extra={"fields": {"endpoint": request.endpoint, "method": request.method}},
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Register CSRF protection, headers, logging and generic error pages."""
+    trusted = int(app.config.get("TRUSTED_PROXIES", 0) or 0)
+    if trusted:
+        # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto/For so HSTS and
+        # secure-cookie decisions see https (README "Deployment").
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
+    app.log_exception = log_exception
+    csrf.init_app(app)
+    app.context_processor(lambda: {"available_endpoints": app.view_functions})
+    configure_logging(app)
+    app.before_request(start_request)
+    app.after_request(finish_request)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        return error_page(
+            400,
+            "Form expired",
+            "This form was open too long or came from elsewhere. Go back, reload the page "
+            "and submit again. Nothing was saved from this submission.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return error_page(403, "Not allowed", "Your role does not give access to this page.")
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return error_page(404, "Not found", "There is no such page or record.")
+
+    @app.errorhandler(405)
+    def bad_method(_e):
+        return error_page(405, "Not allowed", "This address does not accept that kind of request.")
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return error_page(413, "Too large", "The upload is larger than this site accepts.")
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        return error_page(
+            500,
+            "Something went wrong",
+            f"The error was logged with reference {g.get('request_id', '')}. "
+            "Nothing from the last step was half-saved; try again.",
+        )

@@ -1,0 +1,106 @@
+"""The equity summary as a PDF for meetings (reportlab, embedded font)."""
+
+from __future__ import annotations
+
+import io
+from html import escape
+
+from screening.core.equity import Dimension
+from screening.core.equity import Report
+from screening.core.fonts import register_fonts
+from screening.reports.summary import LINKED_NOTE
+from screening.reports.summary import PERIOD_NOTE
+from screening.reports.summary import group_label
+from screening.reports.summary import metric_views
+
+
+def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
+    """A plain PDF of the summary: title, period, one table per metric, footnotes."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import landscape
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import inch
+    from reportlab.platypus import Paragraph
+    from reportlab.platypus import SimpleDocTemplate
+    from reportlab.platypus import Spacer
+    from reportlab.platypus import Table
+    from reportlab.platypus import TableStyle
+
+    regular, bold = register_fonts()
+    styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        style.fontName = bold if style.name.startswith(("Heading", "Title")) else regular
+    summary = report.summary
+    mark = f"<{summary['suppression_threshold']}"
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(letter),
+        title=f"Equity summary by {dim.label.lower()}",
+        leftMargin=0.5 * inch,
+        rightMargin=0.5 * inch,
+        topMargin=0.5 * inch,
+        bottomMargin=0.5 * inch,
+    )
+    period = f"{summary['from'] or 'first record'} to {summary['to'] or 'latest record'}"
+    reference = summary["reference_group"]
+    story = [
+        Paragraph(escape(f"{unit_name}: equity summary by {dim.label.lower()}"), styles["Title"]),
+        Paragraph(escape(f"Period (index date): {period}."), styles["Normal"]),
+        Paragraph(
+            escape(
+                "Reference group for rate ratios: "
+                + (group_label(reference) if reference else "none reportable")
+                + "."
+            ),
+            styles["Normal"],
+        ),
+        Spacer(1, 8),
+    ]
+    head = ["Group", "Families", "Rate", "95% interval", "Rate ratio (95% CI)", "Flags"]
+    for view in metric_views(report, dim):
+        metric = view["metric"]
+        story.append(Paragraph(escape(metric.label), styles["Heading3"]))
+        story.append(
+            Paragraph(
+                escape(
+                    f"Numerator: {metric.numerator_text}. Denominator: {metric.denominator_text}."
+                ),
+                styles["Normal"],
+            )
+        )
+        data = [head]
+        for row in view["rows"]:
+            t = row["text"]
+            label = row["label"] + (" (reference)" if row["reference"] else "")
+            data.append([label, t["counts"], t["rate"], t["ci"], t["rr"], t["flag"]])
+        t = view["total"]
+        data.append(["All families", t["counts"], t["rate"], t["ci"], "", t["flag"]])
+        table = Table(data, repeatRows=1, hAlign="LEFT")
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), regular, 8),
+                    ("FONT", (0, 0), (-1, 0), bold, 8),
+                    ("FONT", (0, -1), (-1, -1), bold, 8),
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                ]
+            )
+        )
+        story += [table, Spacer(1, 6)]
+    for note in (
+        f"{mark} marks a hidden cell: a count from 1 to "
+        f"{summary['suppression_threshold'] - 1}, or a cell hidden with it so that it cannot be "
+        "worked out from the totals. Zero is shown.",
+        "Rates with 95% Wilson intervals; rate ratios against the reference group with Katz "
+        "log intervals. Disparity: p at most 0.05 and a relative difference of at least 10% "
+        "on the adverse outcome (AHRQ). Unstable: fewer than 20 events.",
+        "Declined and unknown rows show data completeness; they are never compared.",
+        PERIOD_NOTE,
+        LINKED_NOTE,
+    ):
+        story.append(Paragraph(escape(note), styles["Italic"]))
+    doc.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,205 @@
+"""Screening storage: answers, the page plan, saving a page, scoring on completion."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from screening.core.instruments import DECLINED
+from screening.core.instruments import visible_items
+from screening.core.scoring import score
+from screening.families.store import StaleEdit
+from screening.platform import timeutil
+from screening.platform.db import insert_row
+from screening.platform.db import one
+from screening.platform.db import update_row
+
+
+@dataclass(frozen=True)
+class Page:
+    """One screen of questions: items of one instrument page that are to be asked."""
+
+    instrument: object
+    index: int
+    items: tuple
+
+
+def get_screening(db: Database, screening_id: int) -> dict | None:
+    """A screening with its caregiver and parsed instruments/result."""
+    row = one(
+        db,
+        """SELECT s.*, c.name AS caregiver_name, c.respondent, c.language AS caregiver_language
+           FROM screenings s JOIN caregivers c ON c.id = s.caregiver_id WHERE s.id = ?""",
+        [screening_id],
+    )
+    if row:
+        row["instruments"] = json.loads(row["instruments"])
+        row["result"] = json.loads(row["result"]) if row["result"] else None
+    return row
+
+
+def load_answers(db: Database, screening_id: int) -> dict[str, dict[str, object]]:
+    """{instrument: {item: value or DECLINED}} for a screening."""
+    answers: dict[str, dict[str, object]] = {}
+    for row in db.query(
+        "SELECT instrument, item, value, declined FROM answers WHERE screening_id = ?",
+        [screening_id],
+    ):
+        value = DECLINED if row["declined"] else json.loads(row["value"])
+        answers.setdefault(row["instrument"], {})[row["item"]] = value
+    return answers
+
+
+def plan(registry, instruments: list[str], answers: dict, settings: dict) -> list[Page]:
+    """The pages to show, in order, given the answers so far (gates hide whole pages)."""
+    pages = []
+    for instrument_id in instruments:
+        instrument = registry.get(instrument_id)
+        visible = {
+            i.id for i in visible_items(instrument, answers.get(instrument_id, {}), settings)
+        }
+        for index, page_items in enumerate(instrument.pages()):
+            items = tuple(i for i in page_items if i.id in visible)
+            if items:
+                pages.append(Page(instrument, index, items))
+    return pages
+
+
+def check_version(db: Database, screening_id: int, version: int) -> dict:
+    """The screening row, or StaleEdit when another save came first."""
+    row = one(db, "SELECT * FROM screenings WHERE id = ?", [screening_id])
+    if row is None or row["version"] != version:
+        raise StaleEdit()
+    return row
+
+
+def save_page(
+    db: Database,
+    screening_id: int,
+    version: int,
+    instrument,
+    page_answers: dict,
+    settings: dict,
+    user_id: int,
+    next_page: int,
+    answers: dict,
+) -> dict:
+    """Store one page's answers and drop answers a gate no longer asks.
+
+    `answers` are the screening's answers as read at `version`; returns them updated.
+    """
+    check_version(db, screening_id, version)
+    stamp = timeutil.iso()
+    skipped = [item_id for item_id, value in page_answers.items() if value is None]
+    db.conn.executemany(
+        "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
+        [(screening_id, instrument.id, item_id) for item_id in skipped],
+    )
+    db.conn.executemany(
+        """INSERT INTO answers (screening_id, instrument, item, value, declined, answered_at,
+             answered_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (screening_id, instrument, item) DO UPDATE SET value = excluded.value,
+             declined = excluded.declined, answered_at = excluded.answered_at,
+             answered_by = excluded.answered_by""",
+        [
+            (
+                screening_id,
+                instrument.id,
+                item_id,
+                None if value == DECLINED else json.dumps(value),
+                int(value == DECLINED),
+                stamp,
+                user_id,
+            )
+            for item_id, value in page_answers.items()
+            if value is not None
+        ],
+    )
+    current = dict(answers.get(instrument.id, {}))
+    for item_id, value in page_answers.items():
+        if value is None:
+            current.pop(item_id, None)
+        else:
+            current[item_id] = value
+    asked = {i.id for i in visible_items(instrument, current, settings)}
+    dropped = set(current) - asked
+    db.conn.executemany(
+        "DELETE FROM answers WHERE screening_id = ? AND instrument = ? AND item = ?",
+        [(screening_id, instrument.id, item_id) for item_id in dropped],
+    )
+    update_row(
+        db,
+        "screenings",
+        screening_id,
+        {"version": version + 1, "page": next_page, "updated_at": stamp, "updated_by": user_id},
+    )
+    updated = dict(answers)
+    updated[instrument.id] = {k: v for k, v in current.items() if k not in dropped}
+    return updated
+
+
+def complete(
+    db: Database,
+    screening: dict,
+    registry,
+    settings: dict,
+    user_id: int,
+    suggest=None,
+    answers: dict | None = None,
+) -> dict:
+    """Score the answers and store result, domain results, alerts and referral suggestions."""
+    if answers is None:
+        answers = load_answers(db, screening["id"])
+    answers = {i: answers.get(i, {}) for i in screening["instruments"]}
+    result = score(registry, screening["respondent"], answers, settings)
+    stamp = timeutil.iso()
+    sid = screening["id"]
+    db.execute("DELETE FROM domain_results WHERE screening_id = ?", [sid])
+    db.conn.executemany(
+        "INSERT INTO domain_results (screening_id, domain, status, wants_help, reasons) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (sid, domain, o["status"], o["wants_help"], json.dumps(o.get("reasons", [])))
+            for domain, o in result["domains"].items()
+        ],
+    )
+    if not one(db, "SELECT 1 FROM alerts WHERE screening_id = ?", [sid]):
+        for alert in result["alerts"]:
+            insert_row(
+                db,
+                "alerts",
+                {
+                    "screening_id": sid,
+                    "family_id": screening["family_id"],
+                    "kind": alert["kind"],
+                    "instrument": alert.get("instrument", ""),
+                    "item": alert.get("item", ""),
+                    "created_at": stamp,
+                },
+            )
+    update_row(
+        db,
+        "screenings",
+        sid,
+        {
+            "status": "completed",
+            "result": json.dumps(result),
+            "completed_at": stamp,
+            "updated_at": stamp,
+            "updated_by": user_id,
+            "version": screening["version"] + 1,
+        },
+    )
+    if suggest is not None:
+        suggest(
+            db,
+            family_id=screening["family_id"],
+            screening_id=sid,
+            caregiver_id=screening["caregiver_id"],
+            result=result,
+            language=screening["language"],
+            user_id=user_id,
+        )
+    return result
