@@ -18,6 +18,7 @@ from .instruments import compare
 from .instruments import describe_value
 from .instruments import resolve_threshold
 from .instruments import visible_items
+from .scales import scale_fields
 
 PAYLOAD_KEYS = ("respondent", "language", "answers")
 # Several rules can speak about one domain; the most informative status wins.
@@ -59,7 +60,9 @@ def score(
         sums = {
             name: _sum(instrument, s.items, given, visible) for name, s in instrument.scores.items()
         }
-        instruments_out[instrument_id] = _instrument_result(instrument, given, visible, sums)
+        instruments_out[instrument_id] = _instrument_result(
+            instrument, given, visible, sums, merged
+        )
         decided: dict[str, str] = {}
         for rule in sorted(instrument.rules, key=lambda r: r.fallback_for is not None):
             if rule.fallback_for and decided.get(rule.fallback_for) in ("positive", "negative"):
@@ -159,17 +162,17 @@ def _sum(instrument: Instrument, item_ids, given: Mapping, visible: set[str]) ->
 
 
 def _instrument_result(
-    instrument: Instrument, given: Mapping, visible: set[str], sums: dict
+    instrument: Instrument, given: Mapping, visible: set[str], sums: dict, settings: Mapping
 ) -> dict:
     # "Would you like help?" follow-ups are this product's addition, not the standard's items:
     # an unanswered one shows as wants_help "not_asked", never as an incomplete instrument.
     scored = [i for i in instrument.items if not i.wants_help_for]
     missing = [i.id for i in scored if i.id in visible and given.get(i.id) is None]
     declined = [i.id for i in scored if given.get(i.id) == DECLINED]
-    total = sums.get("total")
+    complete = not missing and not declined
     return {
-        "total": total.value if total is not None and total.answered else None,
-        "complete": not missing and not declined,
+        **scale_fields(instrument, given, settings, complete),
+        "complete": complete,
         "subtotals": {n: s.value for n, s in sums.items() if n != "total" and s.answered},
         "missing": missing,
         "declined": declined,
