@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .instruments import Band
+from .instruments import DECLINED
 from .instruments import Instrument
 from .instruments import Score
 from .instruments import gate_open
@@ -56,12 +56,18 @@ def scale_fields(
     return {"total": value, "scale": shown.scale, "band": band.name if band else None}
 
 
-def band_of(instrument: Instrument, scale: str, value: int) -> Band | None:
-    """The band of a value on a named scale of this instrument (for labels in words)."""
-    for score in instrument.scores.values():
-        if (score.scale or (instrument.id if score.name == "total" else score.name)) == scale:
-            return score.band(value)
-    return None
+def unanswered(
+    instrument: Instrument, answers: Mapping[str, object], visible: set[str]
+) -> tuple[list[str], list[str]]:
+    """The standard's items asked but not answered, and those declined.
+
+    "Would you like help?" follow-ups are this product's addition, not the standard's items:
+    an unanswered one shows as wants_help "not_asked", never as an incomplete instrument.
+    """
+    scored = [i for i in instrument.items if not i.wants_help_for]
+    missing = [i.id for i in scored if i.id in visible and answers.get(i.id) is None]
+    declined = [i.id for i in scored if answers.get(i.id) == DECLINED]
+    return missing, declined
 
 
 def band_problems(score: Score, full_range: tuple[int, int]) -> list[str]:
