@@ -30,7 +30,10 @@ from .instruments import ShowIf
 from .instruments import describe_value
 
 # Files in forms/ that are not instruments: the schema, the UI text, the starter directory.
-NOT_INSTRUMENTS = frozenset({"schema.json", "ui.yaml", "ui.yml", "directory.yaml"})
+# fhir_maps.yaml: how app codes map to FHIR (screening/core/fhir_maps.py).
+NOT_INSTRUMENTS = frozenset(
+    {"schema.json", "ui.yaml", "ui.yml", "directory.yaml", "fhir_maps.yaml"}
+)
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -336,7 +339,12 @@ def _scores(data: dict, by_id: dict[str, Item], problem) -> dict[str, Score]:
                     f"scores.{name}: item {item_id} is not a single-choice item with a score "
                     "on every option"
                 )
-        scores[name] = Score(name, tuple(raw["items"]), raw.get("label", f"{data['id']} {name}"))
+        scores[name] = Score(
+            name,
+            tuple(raw["items"]),
+            raw.get("label", f"{data['id']} {name}"),
+            raw.get("loinc"),
+        )
     return scores
 
 

@@ -76,6 +76,7 @@ class Score:
     name: str
     items: tuple[str, ...]
     label: str
+    loinc: str | None = None
 
 
 @dataclass(frozen=True)
