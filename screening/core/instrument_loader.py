@@ -32,7 +32,10 @@ from .instruments import describe_value
 from .scales import band_problems
 
 # Files in forms/ that are not instruments: the schema, the UI text, the starter directory.
-NOT_INSTRUMENTS = frozenset({"schema.json", "ui.yaml", "ui.yml", "directory.yaml"})
+# fhir_maps.yaml: how app codes map to FHIR (screening/core/fhir_maps.py).
+NOT_INSTRUMENTS = frozenset(
+    {"schema.json", "ui.yaml", "ui.yml", "directory.yaml", "fhir_maps.yaml"}
+)
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -354,6 +357,7 @@ def _scores(data: dict, by_id: dict[str, Item], problem) -> dict[str, Score]:
             scale=raw.get("scale"),
             title=raw.get("title"),
             bands=bands,
+            loinc=raw.get("loinc"),
         )
     return scores
 

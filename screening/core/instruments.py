@@ -94,6 +94,7 @@ class Score:
     scale: str | None = None
     title: dict[str, str] | None = None
     bands: tuple[Band, ...] = ()
+    loinc: str | None = None
 
     def band(self, value: int) -> Band | None:
         """The band holding this value, or None when the score has no bands."""
