@@ -38,6 +38,10 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     LOG_LEVEL = "INFO"
+    # How many reverse proxies sit in front (0: none); only then are X-Forwarded-* believed.
+    TRUSTED_PROXIES = 0
+    # Key of the audit trail's hash chain; derived from SECRET_KEY when unset.
+    AUDIT_KEY = None
 
 
 def load_secret_key(app) -> None:
