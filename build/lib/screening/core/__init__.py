@@ -1,1 +1,0 @@
-"""Pure-Python core: no Flask imports."""
