@@ -47,16 +47,23 @@ def crossings_limit(useful: int) -> int | None:
     return trials  # unreachable: the cumulative sum reaches the total at k = trials
 
 
+def runs(sides: Sequence[int]) -> list[tuple[int, int]]:
+    """(first index, length) of each stretch of equal sides, in order."""
+    out: list[tuple[int, int]] = []
+    for i, side in enumerate(sides):
+        if i and side == sides[i - 1]:
+            out[-1] = (out[-1][0], out[-1][1] + 1)
+        else:
+            out.append((i, 1))
+    return out
+
+
 def run_signals(sides: Sequence[int], outside_limits: Sequence[str] = ()) -> dict:
     """Anhøj's rules over the useful points' sides (+1 above, -1 below the centre line)."""
     useful = len(sides)
-    longest = run = crossings = 0
-    for i, side in enumerate(sides):
-        if i and side != sides[i - 1]:
-            crossings += 1
-            run = 0
-        run += 1
-        longest = max(longest, run)
+    stretches = runs(sides)
+    longest = max((length for _, length in stretches), default=0)
+    crossings = max(0, len(stretches) - 1)
     run_limit = longest_run_limit(useful)
     cross_limit = crossings_limit(useful)
     return {
@@ -101,6 +108,37 @@ def _point(month: str, x: int, n: int, center: Fraction | None, threshold: int) 
     }
 
 
+def _useful(points: Sequence[Mapping], center: Fraction | None) -> list[tuple[str, int]]:
+    """(month, side) of the useful points: shown, with families, off the centre line."""
+    out = []
+    for p in points:
+        if center is None or p["suppressed"] or not p["denominator"]:
+            continue
+        rate = Fraction(p["numerator"], p["denominator"])
+        if rate != center:
+            out.append((p["month"], 1 if rate > center else -1))
+    return out
+
+
+def long_run_months(chart: Mapping) -> list[str]:
+    """The months in runs longer than the chart's limit, to mark a shift on a drawing.
+
+    Works from the JSON, whose centre is rounded to 4 decimals: a point within 0.00005 of
+    the centre could fall on the other side than in the signal count, which only moves a mark.
+    """
+    limit = chart["signals"]["longest_run_limit"]
+    if chart["center"] is None or limit is None:
+        return []
+    useful = _useful(chart["points"], Fraction(str(chart["center"])))
+    sides = [side for _, side in useful]
+    return [
+        useful[i][0]
+        for first, length in runs(sides)
+        if length > limit
+        for i in range(first, first + length)
+    ]
+
+
 def p_chart(
     metric: str,
     counts: Mapping[str, tuple[int, int]],
@@ -135,14 +173,7 @@ def p_chart(
             num, den = num + x, den + n
     center = Fraction(num, den) if den else None
     points = [_point(m, *counts.get(m, (0, 0)), center, threshold) for m in months]
-    sides = [
-        1 if Fraction(p["numerator"], p["denominator"]) > center else -1
-        for p in points
-        if not p["suppressed"]
-        and p["denominator"]
-        and center is not None
-        and Fraction(p["numerator"], p["denominator"]) != center
-    ]
+    sides = [side for _, side in _useful(points, center)]
     return {
         "metric": metric,
         "dimension": dimension,
