@@ -17,6 +17,7 @@ from screening.core.equity import configured_dimension
 from screening.core.equity import csv_rows
 from screening.core.equity import race_group
 from screening.core.equity import summarize
+from screening.core.equity import too_few_families
 from screening.core.equity_metrics import METRICS
 from screening.core.equity_metrics import count_families
 from screening.core.results_import import parse
@@ -454,7 +455,9 @@ def test_a_period_with_too_few_families_shows_only_that(families, too_few):
     counts = _unit_counts({"public": {"families": families, "screened": families}})
     report = summarize(counts, BUILT_IN["insurance"], start="2026-01-01", end="2026-01-31")
     summary = report.summary
-    assert summary["too_few_families"] is too_few
+    assert report.too_few_families is too_few and too_few_families(summary) is too_few
+    assert set(summary) == {"dimension", "from", "to", "suppression_threshold",
+                            "reference_group", "groups", "total"}  # fmt: skip
     if too_few:
         assert summary["groups"] == [] and summary["total"] == {"metrics": {}}
         assert report.trend == {} and cascades(summary) == []

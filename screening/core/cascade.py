@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .equity import too_few_families
 from .equity_metrics import CASCADE
 
 
@@ -44,7 +45,7 @@ def steps(metrics: Mapping[str, Mapping]) -> list[Step]:
 
 def cascades(summary: Mapping) -> list[tuple[str, list[Step]]]:
     """(group, steps) for every group, then ("total", steps); empty when too few families."""
-    if summary.get("too_few_families"):
+    if too_few_families(summary):
         return []
     rows = [(g["group"], steps(g["metrics"])) for g in summary["groups"]]
     rows.append(("total", steps(summary["total"]["metrics"])))

@@ -149,6 +149,9 @@ class Report:
     summary: dict
     quarters: list[str]
     trend: dict[str, dict]
+    # Fewer families than the threshold: the summary keeps the DESIGN.md keys but holds no
+    # group and no total, and pages should say only that (see too_few_families()).
+    too_few_families: bool = False
 
 
 def _r(value: float | None, digits: int) -> float | None:
@@ -233,6 +236,11 @@ def _group_order(dimension: Dimension, present: Iterable[str]) -> list[str]:
     return fixed + rest
 
 
+def too_few_families(summary: Mapping) -> bool:
+    """True for the summary of a period with fewer families than the threshold."""
+    return not summary["groups"] and not summary["total"]["metrics"]
+
+
 def _too_few(dimension: Dimension, start: str | None, end: str | None, threshold: int) -> dict:
     return {
         "dimension": dimension.name,
@@ -240,7 +248,6 @@ def _too_few(dimension: Dimension, start: str | None, end: str | None, threshold
         "to": end,
         "suppression_threshold": threshold,
         "reference_group": None,
-        "too_few_families": True,
         "groups": [],
         "total": {"metrics": {}},
     }
@@ -268,7 +275,12 @@ def summarize(
     if families < threshold:
         # Fewer families than the threshold: any split would single one out, so the
         # summary says only that (and the total stays hidden: it could be 1 to 10).
-        return Report(summary=_too_few(dimension, start, end, threshold), quarters=[], trend={})
+        return Report(
+            summary=_too_few(dimension, start, end, threshold),
+            quarters=[],
+            trend={},
+            too_few_families=True,
+        )
     groups = _group_order(dimension, {g for g, _ in merged})
     if TOTAL in groups:
         raise ValueError("a group may not be named like the total marker")
@@ -318,7 +330,6 @@ def summarize(
         "to": end,
         "suppression_threshold": threshold,
         "reference_group": reference,
-        "too_few_families": False,
         "groups": group_rows,
         "total": {"metrics": total},
     }
@@ -379,7 +390,7 @@ def csv_rows(summary: Mapping, group_labels: Mapping[str, str] | None = None) ->
         summary["suppression_threshold"],
         summary["reference_group"] or "",
     ]
-    if summary.get("too_few_families"):
+    if too_few_families(summary):
         note = f"fewer than {summary['suppression_threshold']} families in this period"
         rows.append([*head, "total", labels["total"], "", note] + [""] * (len(CSV_HEADER) - 9))
         return rows
