@@ -6,6 +6,8 @@ import datetime as dt
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from screening.core.results_import import parse
 
@@ -263,3 +265,43 @@ def test_cascade_problems_never_repeat_the_cell_value():
     row = "MRN-4455,2026-01-10,completed,black,en,public,1999-99-99,Smith,,,,\n"
     text = "\n".join(parse(io.StringIO(CASCADE_HEADER + row), today=TODAY).problems)
     assert "1999-99-99" not in text and "Smith" not in text and "MRN-4455" not in text
+
+
+_CELLS = {
+    "status": ["completed", "declined", "x"],
+    "admitted_on": ["", "2026-01-01", "2026-01-09", "2026-02-30"],
+    "screened_on": ["2026-01-05", "2026-01-20", "2026-13-01"],
+    "decline_reason": ["", "not_now", "clinical", "interpreter_unavailable", "why"],
+    "food": ["", "positive", "negative", "declined"],
+    "referral_food": ["", "accepted", "sent", "connected", "not_connected"],
+    "wants_help_food": ["", "yes", "no", "later", "not_asked", "?"],
+    "outcome_food": ["", "need_met", "need_partly_met", "need_not_met", "unknown"],
+}
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C"]), *(st.sampled_from(v) for v in _CELLS.values())),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_cascade_flags_never_contradict_each_other(rows):
+    lines = [CASCADE_HEADER.strip()]
+    for record_id, status, admitted, day, reason, food, ref, wants, outcome in rows:
+        lines.append(
+            f"{record_id},{day},{status},black,en,public,{admitted},{reason},"
+            f"{food},{ref},{wants},{outcome}"
+        )
+    parsed = parse(lines, today=TODAY)
+    assert bool(parsed.problems) != bool(parsed.families)
+    for fam in parsed.families.values():
+        assert (
+            fam["screened_on_time"] <= fam["admission_known"]
+            and fam["screened_on_time"] <= fam["screened"]
+        )
+        assert fam["declined_family"] + fam["declined_system"] <= fam["declined"]
+        assert fam["wants_help"] <= fam["help_asked"] <= fam["positive_any"]
+        assert fam["need_met"] <= fam["outcome_known"] <= fam["connected"]
+        assert not fam["admitted_on"] or fam["index_date"] == fam["admitted_on"]
+        assert fam["index_date"] <= min(r[3] for r in rows if r[0] == fam["record_id"])
