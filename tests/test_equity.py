@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
 import pytest
 
 from screening.core import stats
+from screening.core.cascade import cascades
 from screening.core.equity import BUILT_IN
 from screening.core.equity import QUANTITIES
 from screening.core.equity import configured_dimension
 from screening.core.equity import csv_rows
 from screening.core.equity import race_group
 from screening.core.equity import summarize
+from screening.core.equity import too_few_families
+from screening.core.equity_metrics import METRICS
+from screening.core.equity_metrics import count_families
 from screening.core.results_import import parse
 from screening.platform.db import write
 from screening.reports import store as equity_data
@@ -301,3 +306,164 @@ def test_trend_lists_every_quarter_between_the_first_and_last():
     assert report.quarters == ["2025Q3", "2025Q4", "2026Q1", "2026Q2"]
     empty = report.trend["screened"]["groups"]["en"][1]
     assert (empty["numerator"], empty["denominator"], empty["rate"]) == (0, 0, None)
+
+
+UNIT = (
+    "record_id,screened_on,status,race_ethnicity,language,insurance,admitted_on,"
+    "decline_reason,food,referral_food,wants_help_food,outcome_food\n"
+    "E1,2026-01-05,completed,white,en,public,2026-01-02,,positive,connected,yes,need_met\n"
+    "E2,2026-01-20,completed,white,en,public,2026-01-02,,positive,sent,later,\n"
+    "E3,2026-01-04,completed,white,en,public,2026-01-03,,negative,,,\n"
+    "E4,2026-01-06,declined,white,en,public,,not_now,,,,\n"
+    "E5,2026-01-06,completed,white,en,public,2026-01-03,,positive,,no,\n"
+    "S1,2026-01-03,declined,hispanic,es,public,2026-01-02,interpreter_unavailable,,,,\n"
+    "S1,2026-01-09,declined,hispanic,es,public,,interpreter_unavailable,,,,\n"
+    "S2,2026-01-04,completed,hispanic,es,public,2026-01-02,,positive,connected,yes,need_not_met\n"
+    "S3,2026-01-06,declined,hispanic,es,public,2026-01-05,not_now,,,,\n"
+    "S3,2026-01-08,completed,hispanic,es,public,,,positive,,,\n"
+    "S4,2026-01-07,declined,hispanic,es,public,,,,,,\n"
+)
+# Worked by hand from UNIT (numerator, denominator); screening is due within 7 days.
+HAND = {
+    "en": {
+        "screened_on_time": (3, 4),  # E1 3 days, E3 1, E5 3; E2 18 days late; E4 undated
+        "wants_help": (2, 3),  # E1 yes, E2 later, E5 no
+        "referral_sent": (2, 2),
+        "need_met": (1, 1),
+        "declined_family": (1, 5),  # E4 not now
+        "declined_system": (0, 5),
+    },
+    "es": {
+        "screened_on_time": (2, 3),  # S2 2 days, S3 3 days; S1 never screened
+        "wants_help": (1, 1),  # S3 was not asked
+        "referral_sent": (1, 1),
+        "need_met": (0, 1),  # S2: not met
+        "declined_family": (0, 4),
+        "declined_system": (1, 4),  # S1, last: no interpreter; S4 gave no reason
+    },
+}
+
+
+def hand_unit_summary(threshold: int = 1) -> dict:
+    parsed = parse(io.StringIO(UNIT), today=dt.date(2026, 6, 1))
+    assert parsed.problems == []
+    counts = count_families(parsed.families.values(), "language")
+    return summarize(
+        counts, BUILT_IN["language"], start=None, end=None, threshold=threshold
+    ).summary
+
+
+def test_new_metrics_match_counts_worked_by_hand():
+    summary = hand_unit_summary()
+    for group, expected in HAND.items():
+        for name, (x, n) in expected.items():
+            cell = metric(summary, group, name)
+            assert (cell["numerator"], cell["denominator"]) == (x, n), (group, name)
+            low, high = stats.wilson(x, n)
+            assert (cell["ci_low"], cell["ci_high"]) == (round(low, 4), round(high, 4))
+    total = summary["total"]["metrics"]
+    for name in HAND["en"]:
+        x = HAND["en"][name][0] + HAND["es"][name][0]
+        n = HAND["en"][name][1] + HAND["es"][name][1]
+        assert (total[name]["numerator"], total[name]["denominator"]) == (x, n), name
+
+
+def test_the_cascade_falls_step_by_step():
+    rows = dict(cascades(hand_unit_summary()))
+    assert [s.count for s in rows["en"]] == [5, 4, 3, 3, 2, 2, 2, 1, 1]
+    assert [s.count for s in rows["es"]] == [4, 2, 2, 2, 1, 1, 1, 1, 0]
+    connected = next(s for s in rows["en"] if s.name == "connected")
+    assert connected.share == 0.2 and connected.rate == 0.5  # 1 of 5 admitted; 1 of 2 sent
+
+
+def _unit_counts(groups: dict[str, dict[str, int]]) -> dict:
+    out = {}
+    for g, values in groups.items():
+        row = dict.fromkeys(QUANTITIES, 0)
+        row.update(values)
+        out[(g, "2026Q1")] = row
+    return out
+
+
+def _cascade_group(families: int, need_met: int) -> dict[str, int]:
+    return {
+        "families": families,
+        "screened": families - 20,
+        "positive_any": 60,
+        "help_asked": 50,
+        "wants_help": 40,
+        "referred": 40,
+        "ref_accepted": 40,
+        "sent": 35,
+        "connected": 30,
+        "outcome_known": 25,
+        "need_met": need_met,
+    }
+
+
+def test_a_small_step_is_hidden_in_the_cascade_and_cannot_be_derived():
+    counts = _unit_counts(
+        {
+            "public": _cascade_group(200, 4),
+            "private": _cascade_group(150, 15),
+            "uninsured": _cascade_group(120, 18),
+        }  # fmt: skip
+    )
+    summary = summarize(counts, BUILT_IN["insurance"], start=None, end=None).summary
+    hidden = [
+        g
+        for g in ("public", "private", "uninsured")
+        if metric(summary, g, "need_met")["suppressed"]
+    ]
+    # 4 is hidden; the total (37) is shown, so a second group's need_met is hidden too.
+    assert "public" in hidden and len(hidden) >= 2
+    assert summary["total"]["metrics"]["need_met"]["numerator"] == 37
+    steps = dict(cascades(summary))["public"]
+    assert steps[-1].suppressed and steps[-1].count is None and steps[-1].share is None
+    assert steps[-2].count == 30  # connected, the step before, still shows
+
+
+def test_care_gaps_are_worse_or_better_and_needs_are_higher_or_lower():
+    counts = _unit_counts(
+        {
+            "public": {"families": 100, "screened": 50, "positive_any": 30},
+            "private": {"families": 100, "screened": 80, "positive_any": 12},
+        }
+    )
+    summary = summarize(
+        counts, BUILT_IN["insurance"], start=None, end=None, reference="public"
+    ).summary
+    screened = metric(summary, "private", "screened")
+    assert (screened["disparity"], screened["direction"]) == (True, "better")
+    need = metric(summary, "private", "positive_any")
+    # 15% vs 60% positive is a real difference, but in need, not in care: never a disparity.
+    assert (need["disparity"], need["direction"]) == (False, "lower_need")
+    rows = csv_rows(summary)
+    body = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    by = {(r["group"], r["metric"]): r for r in body}
+    assert by[("private", "screened")]["direction_label"] == "better"
+    assert by[("private", "positive_any")]["direction_label"] == "lower need"
+    assert by[("private", "screened")]["group_label"] == "Private"
+    assert by[("private", "screened")]["metric_label"] == METRICS["screened"].label
+    assert by[("total", "screened")]["group_label"] == "All families"
+    assert all(r["direction_label"] not in ("worse", "better") for r in body
+               if r["metric"].startswith("positive"))  # fmt: skip
+
+
+@pytest.mark.parametrize(("families", "too_few"), [(10, True), (11, False)])
+def test_a_period_with_too_few_families_shows_only_that(families, too_few):
+    counts = _unit_counts({"public": {"families": families, "screened": families}})
+    report = summarize(counts, BUILT_IN["insurance"], start="2026-01-01", end="2026-01-31")
+    summary = report.summary
+    assert report.too_few_families is too_few and too_few_families(summary) is too_few
+    assert set(summary) == {"dimension", "from", "to", "suppression_threshold",
+                            "reference_group", "groups", "total"}  # fmt: skip
+    if too_few:
+        assert summary["groups"] == [] and summary["total"] == {"metrics": {}}
+        assert report.trend == {} and cascades(summary) == []
+        rows = csv_rows(summary)
+        assert len(rows) == 2
+        assert any("fewer than 11 families" in str(v) for v in rows[1])
+        assert str(families) not in [str(v) for v in rows[1]]
+    else:
+        assert summary["total"]["metrics"]["screened"]["denominator"] == families

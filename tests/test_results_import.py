@@ -6,6 +6,8 @@ import datetime as dt
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from screening.core.results_import import parse
 
@@ -152,3 +154,154 @@ def test_cli_rejects_non_utf8(runner, tmp_path):
     )
     result = runner.invoke(args=["import-results", str(path)])
     assert result.exit_code == 2 and "not UTF-8" in result.output
+
+
+CASCADE_HEADER = (
+    "record_id,screened_on,status,race_ethnicity,language,insurance,admitted_on,"
+    "decline_reason,food,referral_food,wants_help_food,outcome_food\n"
+)
+CASCADE = CASCADE_HEADER + (
+    "C1,2026-01-10,completed,black,en,public,2026-01-05,,positive,connected,yes,need_met\n"
+    "C2,2026-01-03,declined,white,en,public,2026-01-01,interpreter_unavailable,,,,\n"
+    "C2,2026-01-20,declined,white,en,public,,not_now,,,,\n"
+    "C3,2026-02-01,declined,white,es,public,,clinical,,,,\n"
+    "C4,2026-01-15,completed,asian,en,public,2026-01-01,,positive,connected,no,unknown\n"
+)
+
+
+def test_cascade_columns_fold_into_family_flags():
+    parsed = parse(io.StringIO(CASCADE), today=TODAY)
+    assert parsed.problems == []
+    c1, c2, c3, c4 = (parsed.families[k] for k in ("C1", "C2", "C3", "C4"))
+    # Screened 5 days after admission: on time (7 days); 14 days: late.
+    assert (c1["admission_known"], c1["screened_on_time"]) == (1, 1)
+    assert (c4["admission_known"], c4["screened_on_time"]) == (1, 0)
+    assert (c3["admission_known"], c3["screened_on_time"]) == (0, 0)
+    # The last offer's reason decides: C2 last said "not now" (the family's reason).
+    assert (c2["declined_family"], c2["declined_system"]) == (1, 0)
+    assert (c3["declined_family"], c3["declined_system"]) == (0, 1)
+    assert (c1["help_asked"], c1["wants_help"], c4["help_asked"], c4["wants_help"]) == (1, 1, 1, 0)
+    # An unknown outcome is not counted as known.
+    assert (c1["outcome_known"], c1["need_met"], c4["outcome_known"]) == (1, 1, 0)
+    # The admission is the index date (and its quarter) when present.
+    assert (c2["index_date"], c3["index_date"]) == ("2026-01-01", "2026-02-01")
+
+
+def test_a_longer_window_makes_a_late_screen_on_time():
+    parsed = parse(io.StringIO(CASCADE), today=TODAY, admission_days=14)
+    assert parsed.families["C4"]["screened_on_time"] == 1
+
+
+def test_cascade_columns_are_optional_and_empty_means_not_known():
+    parsed = parse(io.StringIO(GOOD), today=TODAY)
+    f2 = parsed.families["F2"]
+    assert (f2["declined"], f2["declined_family"], f2["declined_system"]) == (1, 0, 0)
+    assert parsed.families["F1"]["admission_known"] == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            "X,2026-01-10,completed,black,en,public,2026-01-11,,,,,",
+            "row 2, column admitted_on: is after screened_on",
+        ),
+        ("X,2026-01-10,completed,black,en,public,2026-01-32,,,,,", "row 2, column admitted_on"),
+        (
+            "X,2026-01-10,completed,black,en,public,,not_now,,,,",
+            "row 2, column decline_reason: only a declined offer",
+        ),
+        (
+            "X,2026-01-10,declined,black,en,public,,busy,,,,",
+            "row 2, column decline_reason: must be one of",
+        ),
+        (
+            "X,2026-01-10,completed,black,en,public,,,negative,,yes,",
+            "row 2, column wants_help_food: wants help is asked only where food is positive",
+        ),
+        (
+            "X,2026-01-10,completed,black,en,public,,,positive,,maybe,",
+            "row 2, column wants_help_food: must be one of",
+        ),
+        (
+            "X,2026-01-10,declined,black,en,public,,,,,yes,",
+            "row 2, column wants_help_food: a declined offer",
+        ),
+        (
+            "X,2026-01-10,completed,black,en,public,,,positive,sent,,need_met",
+            "row 2, column outcome_food: an outcome needs referral_food to be connected",
+        ),
+        (
+            "X,2026-01-10,completed,black,en,public,,,positive,connected,,solved",
+            "row 2, column outcome_food: must be one of",
+        ),
+    ],
+)
+def test_each_cascade_problem_names_row_and_column(row, expected):
+    parsed = parse(io.StringIO(CASCADE_HEADER + row + "\n"), today=TODAY)
+    assert any(p.startswith(expected) for p in parsed.problems), parsed.problems
+    assert parsed.families == {}
+
+
+def test_one_admission_per_family():
+    differing = CASCADE_HEADER + (
+        "Y,2026-01-10,completed,black,en,public,2026-01-05,,,,,\n"
+        "Y,2026-01-12,completed,black,en,public,2026-01-06,,,,,\n"
+    )
+    assert parse(io.StringIO(differing), today=TODAY).problems == [
+        "row 3, column admitted_on: differs from row 2, an earlier offer to the same record_id"
+    ]
+    # Admitted after an earlier offer recorded on another row of the same family.
+    late = CASCADE_HEADER + (
+        "Z,2026-01-02,declined,black,en,public,,not_now,,,,\n"
+        "Z,2026-01-12,completed,black,en,public,2026-01-05,,,,,\n"
+    )
+    assert parse(io.StringIO(late), today=TODAY).problems == [
+        "row 3, column admitted_on: is after screened_on in row 2, an offer to the same record_id"
+    ]
+
+
+def test_cascade_problems_never_repeat_the_cell_value():
+    row = "MRN-4455,2026-01-10,completed,black,en,public,1999-99-99,Smith,,,,\n"
+    text = "\n".join(parse(io.StringIO(CASCADE_HEADER + row), today=TODAY).problems)
+    assert "1999-99-99" not in text and "Smith" not in text and "MRN-4455" not in text
+
+
+_CELLS = {
+    "status": ["completed", "declined", "x"],
+    "admitted_on": ["", "2026-01-01", "2026-01-09", "2026-02-30"],
+    "screened_on": ["2026-01-05", "2026-01-20", "2026-13-01"],
+    "decline_reason": ["", "not_now", "clinical", "interpreter_unavailable", "why"],
+    "food": ["", "positive", "negative", "declined"],
+    "referral_food": ["", "accepted", "sent", "connected", "not_connected"],
+    "wants_help_food": ["", "yes", "no", "later", "not_asked", "?"],
+    "outcome_food": ["", "need_met", "need_partly_met", "need_not_met", "unknown"],
+}
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C"]), *(st.sampled_from(v) for v in _CELLS.values())),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_cascade_flags_never_contradict_each_other(rows):
+    lines = [CASCADE_HEADER.strip()]
+    for record_id, status, admitted, day, reason, food, ref, wants, outcome in rows:
+        lines.append(
+            f"{record_id},{day},{status},black,en,public,{admitted},{reason},"
+            f"{food},{ref},{wants},{outcome}"
+        )
+    parsed = parse(lines, today=TODAY)
+    assert bool(parsed.problems) != bool(parsed.families)
+    for fam in parsed.families.values():
+        assert (
+            fam["screened_on_time"] <= fam["admission_known"]
+            and fam["screened_on_time"] <= fam["screened"]
+        )
+        assert fam["declined_family"] + fam["declined_system"] <= fam["declined"]
+        assert fam["wants_help"] <= fam["help_asked"] <= fam["positive_any"]
+        assert fam["need_met"] <= fam["outcome_known"] <= fam["connected"]
+        assert not fam["admitted_on"] or fam["index_date"] == fam["admitted_on"]
+        assert fam["index_date"] <= min(r[3] for r in rows if r[0] == fam["record_id"])

@@ -34,23 +34,27 @@ def _pct(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def _open(width: int, height: int, title: str, chart_id: str) -> list[str]:
-    return [
+def svg_open(width: int, height: int, title: str, chart_id: str, desc: str = "") -> list[str]:
+    described = f' aria-describedby="{chart_id}-d"' if desc else ""
+    out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-t" '
-        f'class="chart">',
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-t"'
+        f'{described} class="chart">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
     ]
+    if desc:
+        out.append(f'<desc id="{chart_id}-d">{escape(desc)}</desc>')
+    return out
 
 
 def dot_whisker(
-    title: str, rows: Sequence[Estimate], *, chart_id: str = "c", hidden_mark: str = "<11"
+    title: str, rows: Sequence[Estimate], *, chart_id: str = "c", hidden_mark: str = "hidden"
 ) -> str:
     """Rate (dot) and 95% interval (whisker) per group on a 0-100% axis."""
     left, plot, right, top, step = 250, 340, 20, 28, 24
     width = left + plot + right
     height = top + step * len(rows) + 28
-    out = _open(width, height, title, chart_id)
+    out = svg_open(width, height, title, chart_id)
 
     def x(v: float) -> float:
         return left + plot * max(0.0, min(1.0, v))
@@ -112,7 +116,7 @@ def trend(
     legend_y = top + plot_h + 40
     width = left + plot_w + 24
     height = legend_y + 18 * len(series) + 8
-    out = _open(width, height, title, chart_id)
+    out = svg_open(width, height, title, chart_id)
     count = max(1, len(quarters) - 1)
 
     def x(i: int) -> float:

@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from . import stats
-from .identifiers import DOMAINS
+from .equity_metrics import DIRECTION_LABELS
+from .equity_metrics import METRICS
+from .equity_metrics import NEED
+from .equity_metrics import QUANTITIES
+from .equity_metrics import Metric
+from .equity_metrics import direction
 from .suppression import TOTAL
 from .suppression import add_margins
 from .suppression import protect
 
-DOMAIN_LABELS = {d: d.replace("_", " ") for d in DOMAINS} | {
-    "interpersonal_safety": "safety at home",
-    "employment_leave": "work leave",
-    "nicu_visiting": "NICU visiting",
-    "language_access": "language access",
-}
 RACE_CODES = ("aian", "asian", "black", "hispanic", "mena", "nhpi", "white")
 RACE_GROUPS = (*RACE_CODES, "multiple", "declined", "unknown")
 INSURANCE_GROUPS = ("public", "private", "uninsured", "other", "unknown")
@@ -47,102 +46,6 @@ GROUP_LABELS = {
     "uninsured": "Uninsured",
     "other": "Other",
 }
-
-QUANTITIES = (
-    "families",
-    "screened",
-    "declined",
-    "positive_any",
-    *(f"asked:{d}" for d in DOMAINS),
-    *(f"positive:{d}" for d in DOMAINS),
-    "referred",
-    "sent",
-    "connected",
-)
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A rate: numerator and denominator quantities, what they mean, and its adverse side."""
-
-    name: str
-    label: str
-    numerator: str
-    denominator: str
-    numerator_text: str
-    denominator_text: str
-    # The AHRQ relative difference is taken on the adverse outcome: the event itself
-    # (a need, a decline) or its complement (a missed screen, no referral, no connection).
-    adverse_is_event: bool
-
-
-def _metrics() -> dict[str, Metric]:
-    items = [
-        Metric(
-            "screened",
-            "Screened",
-            "screened",
-            "families",
-            "families with a completed family social-needs screen",
-            "all families (NICU admissions)",
-            False,
-        ),
-        Metric(
-            "declined",
-            "Declined every offer",
-            "declined",
-            "families",
-            "families offered a screen who declined every offer",
-            "all families (NICU admissions)",
-            True,
-        ),
-        Metric(
-            "positive_any",
-            "Any social need",
-            "positive_any",
-            "screened",
-            "screened families positive in at least one domain",
-            "screened families",
-            True,
-        ),
-    ]
-    for d in DOMAINS:
-        label = DOMAIN_LABELS[d]
-        items.append(
-            Metric(
-                f"positive:{d}",
-                f"Need: {label}",
-                f"positive:{d}",
-                f"asked:{d}",
-                f"screened families positive for {label}",
-                f"screened families who answered the {label} questions",
-                True,
-            )
-        )
-    items += [
-        Metric(
-            "referred",
-            "Referred",
-            "referred",
-            "positive_any",
-            "families with a need who accepted a referral (accepted, sent or closed)",
-            "screened families positive in any domain",
-            False,
-        ),
-        Metric(
-            "connected",
-            "Connected to a service",
-            "connected",
-            "sent",
-            "families with a referral that connected",
-            "families with a referral sent or later",
-            False,
-        ),
-    ]
-    return {m.name: m for m in items}
-
-
-METRICS = _metrics()
 
 
 def race_group(codes: Iterable[str]) -> str:
@@ -246,6 +149,9 @@ class Report:
     summary: dict
     quarters: list[str]
     trend: dict[str, dict]
+    # Fewer families than the threshold: the summary keeps the DESIGN.md keys but holds no
+    # group and no total, and pages should say only that (see too_few_families()).
+    too_few_families: bool = False
 
 
 def _r(value: float | None, digits: int) -> float | None:
@@ -285,6 +191,7 @@ COMPARISON_FIELDS = (
     "p_value",
     "rel_diff",
     "disparity",
+    "direction",
 )
 
 
@@ -304,7 +211,10 @@ def _compare(cell: dict, ref: dict | None, metric: Metric, is_reference: bool) -
     x1, n1, x2, n2 = cell["numerator"], cell["denominator"], ref["numerator"], ref["denominator"]
     rr = stats.katz_ratio(x1, n1, x2, n2)
     rd = stats.newcombe_difference(x1, n1, x2, n2)
+    if rr is None or rd is None:
+        return out
     flag, rel, p = stats.disparity(x1, n1, x2, n2, adverse_is_event=metric.adverse_is_event)
+    # A need metric describes the families, not the care they got: never a disparity.
     out.update(
         rate_ratio=_r(rr[0], 4),
         rr_ci_low=_r(rr[1], 4),
@@ -314,7 +224,8 @@ def _compare(cell: dict, ref: dict | None, metric: Metric, is_reference: bool) -
         rd_ci_high=_r(rd[2], 4),
         p_value=_r(p, 6),
         rel_diff=_r(rel, 4),
-        disparity=flag,
+        disparity=flag and metric.framing != NEED,
+        direction=direction(metric, flag, rel),
     )
     return out
 
@@ -323,6 +234,23 @@ def _group_order(dimension: Dimension, present: Iterable[str]) -> list[str]:
     fixed = list(dimension.groups)
     rest = sorted(set(present) - set(fixed), key=lambda g: (g in COMPLETENESS_GROUPS, g))
     return fixed + rest
+
+
+def too_few_families(summary: Mapping) -> bool:
+    """True for the summary of a period with fewer families than the threshold."""
+    return not summary["groups"] and not summary["total"]["metrics"]
+
+
+def _too_few(dimension: Dimension, start: str | None, end: str | None, threshold: int) -> dict:
+    return {
+        "dimension": dimension.name,
+        "from": start,
+        "to": end,
+        "suppression_threshold": threshold,
+        "reference_group": None,
+        "groups": [],
+        "total": {"metrics": {}},
+    }
 
 
 def summarize(
@@ -343,6 +271,16 @@ def summarize(
         bucket = merged.setdefault(key, dict.fromkeys(QUANTITIES, 0))
         for q in QUANTITIES:
             bucket[q] += int(row.get(q, 0) or 0)
+    families = sum(v["families"] for v in merged.values())
+    if families < threshold:
+        # Fewer families than the threshold: any split would single one out, so the
+        # summary says only that (and the total stays hidden: it could be 1 to 10).
+        return Report(
+            summary=_too_few(dimension, start, end, threshold),
+            quarters=[],
+            trend={},
+            too_few_families=True,
+        )
     groups = _group_order(dimension, {g for g, _ in merged})
     if TOTAL in groups:
         raise ValueError("a group may not be named like the total marker")
@@ -412,7 +350,9 @@ CSV_HEADER = (
     "suppression_threshold",
     "reference_group",
     "group",
+    "group_label",
     "metric",
+    "metric_label",
     "numerator",
     "denominator",
     "rate",
@@ -421,7 +361,9 @@ CSV_HEADER = (
     "suppressed",
     "reliable",
     *COMPARISON_FIELDS,
+    "direction_label",
 )
+_CELL_COLUMNS = CSV_HEADER[CSV_HEADER.index("numerator") : -1]
 
 
 def _plain(value: object) -> object:
@@ -432,8 +374,14 @@ def _plain(value: object) -> object:
     return value
 
 
-def csv_rows(summary: Mapping) -> list[list[object]]:
-    """The summary as flat rows (header first): one per group and metric, then the totals."""
+def csv_rows(summary: Mapping, group_labels: Mapping[str, str] | None = None) -> list[list[object]]:
+    """The summary as flat rows (header first): one per group and metric, then the totals.
+
+    Codes sit beside their labels (group_labels adds e.g. language names to GROUP_LABELS)
+    so the file reads without a legend. A period with too few families yields one row
+    saying so.
+    """
+    labels = {**GROUP_LABELS, "total": "All families", **(group_labels or {})}
     rows: list[list[object]] = [list(CSV_HEADER)]
     head = [
         summary["dimension"],
@@ -442,10 +390,16 @@ def csv_rows(summary: Mapping) -> list[list[object]]:
         summary["suppression_threshold"],
         summary["reference_group"] or "",
     ]
+    if too_few_families(summary):
+        note = f"fewer than {summary['suppression_threshold']} families in this period"
+        rows.append([*head, "total", labels["total"], "", note] + [""] * (len(CSV_HEADER) - 9))
+        return rows
     blocks = [(g["group"], g["metrics"]) for g in summary["groups"]]
     blocks.append(("total", summary["total"]["metrics"]))
     for group, metrics in blocks:
         for name, c in metrics.items():
-            values = [c.get(k) for k in CSV_HEADER[7:]]
-            rows.append([*head, group, name, *(_plain(v) for v in values)])
+            label = METRICS[name].label if name in METRICS else name
+            values = [_plain(c.get(k)) for k in _CELL_COLUMNS]
+            words = DIRECTION_LABELS.get(c.get("direction") or "", "")
+            rows.append([*head, group, labels.get(group, group), name, label, *values, words])
     return rows

@@ -35,3 +35,11 @@ NOT_CONNECTED_REASONS = (
     "family_changed_mind",
     "other",
 )
+# Why a screening offer was declined. Family reasons are the family's choice; system reasons
+# mean the unit did not reach or could not serve the family, which is the unit's to fix.
+DECLINE_REASONS_FAMILY = ("not_now", "declined")
+DECLINE_REASONS_SYSTEM = ("unavailable", "interpreter_unavailable", "clinical")
+DECLINE_REASONS = (*DECLINE_REASONS_FAMILY, *DECLINE_REASONS_SYSTEM)
+# Whether a connected referral met the need; `unknown` stays out of the need_met denominator.
+REFERRAL_OUTCOMES = ("need_met", "need_partly_met", "need_not_met", "unknown")
+OUTCOMES_KNOWN = ("need_met", "need_partly_met", "need_not_met")

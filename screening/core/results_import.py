@@ -13,17 +13,31 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from .equity import INSURANCE_GROUPS
 from .equity import RACE_CODES
 from .equity import quarter_of
 from .equity import race_group
+from .identifiers import DECLINE_REASONS
+from .identifiers import DECLINE_REASONS_FAMILY
+from .identifiers import DECLINE_REASONS_SYSTEM
 from .identifiers import DOMAINS
+from .identifiers import OUTCOMES_KNOWN
+from .identifiers import REFERRAL_OUTCOMES
+from .identifiers import WANTS_HELP
 
 REQUIRED = ("record_id", "screened_on", "status", "race_ethnicity", "language", "insurance")
+OPTIONAL = ("admitted_on", "decline_reason")
+PER_DOMAIN = ("referral", "wants_help", "outcome")  # optional <prefix>_<domain> columns
+ASKED_HELP = frozenset({"yes", "no", "later"})
+WANTS_HELP_NOW_OR_LATER = frozenset({"yes", "later"})
+# Days from admission by which the social-needs screen is due (ADMISSION_SCREEN_DAYS).
+ADMISSION_SCREEN_DAYS = 7
 OFFER_STATUSES = ("completed", "declined")
 DOMAIN_STATUSES = ("positive", "negative", "declined", "not_asked")
 REFERRAL_STATUSES = ("suggested", "accepted", "declined", "sent", "connected", "not_connected")
@@ -52,6 +66,24 @@ FLAGS = (
     "sent",
     "connected",
 )
+# Flags of the care cascade (DESIGN.md "Quality and equity reporting"). Kept apart from
+# FLAGS until imported_families has their columns; the store then stores ALL_FLAGS.
+CASCADE_FLAGS = (
+    "admission_known",
+    "screened_on_time",
+    "help_asked",
+    "wants_help",
+    "outcome_known",
+    "need_met",
+    "declined_family",
+    "declined_system",
+)
+ALL_FLAGS = (*FLAGS, *CASCADE_FLAGS)
+# Per-family dates and codes a later import of the same record_id must merge with.
+CASCADE_FIELDS = ("admitted_on", "first_completed_on", "last_offer_on", "last_decline_reason")
+
+
+_Bad = Callable[[str, str], None]  # records a problem: (column, message)
 
 
 @dataclass
@@ -64,7 +96,7 @@ class Parsed:
 
 
 def _known_columns() -> set[str]:
-    return {*REQUIRED, *DOMAINS, *(f"referral_{d}" for d in DOMAINS)}
+    return {*REQUIRED, *OPTIONAL, *DOMAINS, *(f"{p}_{d}" for p in PER_DOMAIN for d in DOMAINS)}
 
 
 def _check_header(header: list[str], parsed: Parsed) -> None:
@@ -76,7 +108,8 @@ def _check_header(header: list[str], parsed: Parsed) -> None:
         elif name not in known:
             parsed.problems.append(
                 f"row 1, column {i} ({name!r}): unknown column; expected {', '.join(REQUIRED)}, "
-                "a domain id, or referral_<domain id>"
+                f"{', '.join(OPTIONAL)}, a domain id, or referral_, wants_help_ or outcome_ "
+                "followed by a domain id"
             )
         seen.add(name)
     for name in REQUIRED:
@@ -102,7 +135,7 @@ def _race(value: str) -> tuple[str, ...] | str:
 
 def _check_row(
     n: int, record: dict[str, str], today: dt.date, parsed: Parsed
-) -> dict[str, object] | None:
+) -> dict[str, Any] | None:
     """One offer's values, or None after recording its problems."""
     problems = parsed.problems
     before = len(problems)
@@ -116,18 +149,20 @@ def _check_row(
     elif len(record_id) > MAX_RECORD_ID:
         bad("record_id", f"is longer than {MAX_RECORD_ID} characters")
     day = record.get("screened_on", "").strip()
-    try:
-        if not _DATE.match(day):
-            raise ValueError
-        parsed_day = dt.date.fromisoformat(day)
-    except ValueError:
-        bad("screened_on", "not a date; use YYYY-MM-DD")
-    else:
-        if parsed_day > today:
-            bad("screened_on", "is in the future")
+    screened_on = _date(day, today, "screened_on", bad)
+    admitted = (record.get("admitted_on") or "").strip()
+    if admitted:
+        admitted_on = _date(admitted, today, "admitted_on", bad)
+        if admitted_on and screened_on and admitted_on > screened_on:
+            bad("admitted_on", "is after screened_on; the admission comes first")
     status = record.get("status", "").strip().lower()
     if status not in OFFER_STATUSES:
         bad("status", "must be completed or declined")
+    reason = (record.get("decline_reason") or "").strip().lower()
+    if reason and reason not in DECLINE_REASONS:
+        bad("decline_reason", f"must be one of {', '.join(DECLINE_REASONS)}, or empty")
+    elif reason and status == "completed":
+        bad("decline_reason", "only a declined offer has a decline reason; leave it empty")
     race = _race(record.get("race_ethnicity", ""))
     if isinstance(race, str):
         bad("race_ethnicity", race)
@@ -151,6 +186,15 @@ def _check_row(
         if value and value not in REFERRAL_STATUSES:
             bad(f"referral_{d}", f"must be one of {', '.join(REFERRAL_STATUSES)}, or empty")
         referrals[d] = value
+    wants_help = _wants_help(record, status, domains, bad)
+    outcomes = {}
+    for d in DOMAINS:
+        value = (record.get(f"outcome_{d}") or "").strip().lower()
+        if value and value not in REFERRAL_OUTCOMES:
+            bad(f"outcome_{d}", f"must be one of {', '.join(REFERRAL_OUTCOMES)}, or empty")
+        elif value and referrals[d] != "connected":
+            bad(f"outcome_{d}", f"an outcome needs referral_{d} to be connected")
+        outcomes[d] = value
     if len(problems) > before:
         return None
     return {
@@ -162,7 +206,42 @@ def _check_row(
         "insurance": insurance,
         "domains": domains,
         "referrals": referrals,
+        "admitted_on": admitted,
+        "decline_reason": reason if status == "declined" else "",
+        "wants_help": wants_help,
+        "outcomes": outcomes,
     }
+
+
+def _date(text: str, today: dt.date, column: str, bad: _Bad) -> dt.date | None:
+    try:
+        if not _DATE.match(text):
+            raise ValueError
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        bad(column, "not a date; use YYYY-MM-DD")
+        return None
+    if day > today:
+        bad(column, "is in the future")
+        return None
+    return day
+
+
+def _wants_help(
+    record: dict[str, str], status: str, domains: dict[str, str], bad: _Bad
+) -> dict[str, str]:
+    out = {}
+    for d in DOMAINS:
+        column = f"wants_help_{d}"
+        value = (record.get(column) or "").strip().lower() or "not_asked"
+        if value not in WANTS_HELP:
+            bad(column, f"must be one of {', '.join(WANTS_HELP)}, or empty")
+        elif value != "not_asked" and status == "declined":
+            bad(column, "a declined offer has no domain results; leave it empty")
+        elif value != "not_asked" and domains[d] != "positive":
+            bad(column, f"wants help is asked only where {d} is positive")
+        out[d] = value
+    return out
 
 
 def _fold(offer: dict, families: dict[str, dict], n: int) -> None:
@@ -178,15 +257,26 @@ def _fold(offer: dict, families: dict[str, dict], n: int) -> None:
             "insurance": offer["insurance"],
             "n_offers": 0,
             "n_declined": 0,
-            **dict.fromkeys(FLAGS, 0),
+            **dict.fromkeys(ALL_FLAGS, 0),
+            **dict.fromkeys(CASCADE_FIELDS, ""),
         }
         families[offer["record_id"]] = fam
     fam["index_date"] = min(fam["index_date"], offer["screened_on"])
+    fam["admitted_on"] = offer["admitted_on"] or fam["admitted_on"]
     fam["n_offers"] += 1
     completed = offer["status"] == "completed"
     fam["n_declined"] += not completed
+    # Rows come in file order, so on the same day the later row is the later offer.
+    if offer["screened_on"] >= fam["last_offer_on"]:
+        fam["last_offer_on"] = offer["screened_on"]
+        fam["last_decline_reason"] = offer["decline_reason"]
     if completed:
         fam["screened"] = 1
+        day = offer["screened_on"]
+        fam["first_completed_on"] = min(fam["first_completed_on"] or day, day)
+        for value in offer["wants_help"].values():
+            fam["help_asked"] |= value in ASKED_HELP
+            fam["wants_help"] |= value in WANTS_HELP_NOW_OR_LATER
         for d, value in offer["domains"].items():
             if value in ("positive", "negative"):
                 fam[f"ask_{d}"] = 1
@@ -197,18 +287,48 @@ def _fold(offer: dict, families: dict[str, dict], n: int) -> None:
         fam["ref_accepted"] |= value in ACCEPTED_OR_LATER
         fam["sent"] |= value in SENT_OR_LATER
         fam["connected"] |= value == "connected"
+    for value in offer["outcomes"].values():
+        fam["outcome_known"] |= value in OUTCOMES_KNOWN
+        fam["need_met"] |= value == "need_met"
 
 
-def _finish(fam: dict) -> None:
+def _finish(fam: dict, admission_days: int) -> None:
+    # The admission, when known, is the family's index date (DESIGN.md).
+    if fam["admitted_on"]:
+        fam["index_date"] = fam["admitted_on"]
     fam["quarter"] = quarter_of(fam["index_date"])
     fam["declined"] = int(fam["n_offers"] > 0 and fam["n_offers"] == fam["n_declined"])
+    cascade_flags(fam, admission_days)
     # Referred counts families with a need only, so it is a proportion of positive_any.
     fam["referred"] = int(fam["positive_any"] and fam["ref_accepted"])
     for key in ("ref_accepted", "sent", "connected"):
         fam[key] = int(fam[key])
 
 
-def parse(lines: Iterable[str] | str, today: dt.date | None = None) -> Parsed:
+def cascade_flags(fam: dict, admission_days: int = ADMISSION_SCREEN_DAYS) -> None:
+    """Set the flags that follow from a family's merged dates and last decline reason.
+
+    Call again after merging a later import of the same record_id into the stored row.
+    """
+    admitted, first = fam["admitted_on"], fam["first_completed_on"]
+    fam["admission_known"] = int(bool(admitted))
+    on_time = bool(admitted and first) and (
+        dt.date.fromisoformat(first) - dt.date.fromisoformat(admitted)
+    ) <= dt.timedelta(days=admission_days)
+    fam["screened_on_time"] = int(on_time)
+    reason = fam["last_decline_reason"]
+    fam["declined_family"] = int(bool(fam["declined"]) and reason in DECLINE_REASONS_FAMILY)
+    fam["declined_system"] = int(bool(fam["declined"]) and reason in DECLINE_REASONS_SYSTEM)
+    for key in ("help_asked", "wants_help", "outcome_known", "need_met"):
+        fam[key] = int(fam[key])
+
+
+def parse(
+    lines: Iterable[str] | str,
+    today: dt.date | None = None,
+    *,
+    admission_days: int = ADMISSION_SCREEN_DAYS,
+) -> Parsed:
     """Check every row of the CSV text and fold the offers into families."""
     if isinstance(lines, str):
         lines = io.StringIO(lines.removeprefix("\ufeff"))
@@ -222,6 +342,7 @@ def parse(lines: Iterable[str] | str, today: dt.date | None = None) -> Parsed:
     header = [h.strip().lower() for h in header]
     _check_header(header, parsed)
     first_seen: dict[str, tuple[int, dict]] = {}
+    admissions = _Admissions()
     for n, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue
@@ -246,13 +367,44 @@ def parse(lines: Iterable[str] | str, today: dt.date | None = None) -> Parsed:
                         f"row {n}, column {column}: differs from row {earlier[0]}, "
                         "an earlier offer to the same record_id"
                     )
+        admissions.see(n, offer, parsed.problems)
         if not parsed.problems:
             _fold(offer, parsed.families, n)
+    admissions.check(parsed.problems)
     if parsed.rows == 0 and not parsed.problems:
         parsed.problems.append("row 2: the file has a header but no rows")
     if parsed.problems:
         parsed.families = {}
         return parsed
     for fam in parsed.families.values():
-        _finish(fam)
+        _finish(fam, admission_days)
     return parsed
+
+
+class _Admissions:
+    """One admission per record_id: its offers agree on it, and none comes before it."""
+
+    def __init__(self) -> None:
+        self.admitted: dict[str, tuple[int, str]] = {}
+        self.first_offer: dict[str, tuple[str, int]] = {}
+
+    def see(self, n: int, offer: dict, problems: list[str]) -> None:
+        record_id, day = offer["record_id"], offer["screened_on"]
+        if offer["admitted_on"]:
+            row, admitted = self.admitted.setdefault(record_id, (n, offer["admitted_on"]))
+            if admitted != offer["admitted_on"]:
+                problems.append(
+                    f"row {n}, column admitted_on: differs from row {row}, "
+                    "an earlier offer to the same record_id"
+                )
+        if record_id not in self.first_offer or day < self.first_offer[record_id][0]:
+            self.first_offer[record_id] = (day, n)
+
+    def check(self, problems: list[str]) -> None:
+        for record_id, (row, admitted) in self.admitted.items():
+            first_day, first_row = self.first_offer[record_id]
+            if admitted > first_day:
+                problems.append(
+                    f"row {row}, column admitted_on: is after screened_on in row {first_row}, "
+                    "an offer to the same record_id"
+                )
