@@ -53,6 +53,8 @@ class Item:
     loinc: str | None = None
     # A few words naming the question, for reasons and alerts ("Food ran out").
     short: dict[str, str] | None = None
+    _by_raw: dict[str, Option] = field(init=False, repr=False, compare=False)
+    _by_code: dict[object, Option] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Web forms post strings; JSON and storage keep the typed code. Index both once.
@@ -179,6 +181,7 @@ class Instrument:
     rules: tuple[Rule, ...] = ()
     alerts: tuple[AlertRule, ...] = ()
     domains: dict[str, DomainInfo] = field(default_factory=dict)
+    _by_id: dict[str, Item] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {i.id: i for i in self.items})
@@ -235,7 +238,10 @@ def resolve_threshold(spec: Any, respondent: str | None, settings: Mapping[str, 
         return spec
     if "by_respondent" in spec:
         return resolve_threshold(spec["by_respondent"][respondent], respondent, settings)
-    return int(settings[spec["setting"]])
+    value = settings[spec["setting"]]
+    if not isinstance(value, int):  # bools are ints: a flag is never a threshold
+        raise TypeError(f"setting {spec['setting']} is not a whole number")
+    return value
 
 
 def compare(value: int, op: str, threshold: int) -> bool:
@@ -334,7 +340,7 @@ def answer_problem(item: Item, value: object) -> str | None:
                 return f"{describe_value(code)} is not an answer code; expected codes from {codes}"
         if len(set(value)) != len(value):
             return "the same answer code is listed twice"
-        exclusive = [c for c in value if item.lookup(c).exclusive]
+        exclusive = [c for c in value if (option := item.lookup(c)) and option.exclusive]
         if exclusive and len(value) > 1:
             return f"{describe_value(exclusive[0])} cannot be chosen together with other answers"
         return None

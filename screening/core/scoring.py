@@ -139,7 +139,7 @@ def score_explained(
         info = registry.domains[domain]
         fired = positive_rules.get(domain, [])
         tags = list(dict.fromkeys([*info.tags, *(t for r in fired for t in r.tags)]))
-        referral = {"domain": domain, "category": info.category}
+        referral: dict[str, object] = {"domain": domain, "category": info.category}
         if tags:
             referral["tags"] = tags
         referrals.append(referral)
