@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from screening.core.fhir_base import DEFAULT_BASE
+
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -38,6 +40,16 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     LOG_LEVEL = "INFO"
+    # FHIR export (fhir-export, fhir-questionnaire, the family page's EHR download).
+    # Base URL of the site's own code systems and Questionnaire canonicals, for items and
+    # answers without a LOINC code; a site sets its own so two sites' local codes differ.
+    FHIR_BASE = DEFAULT_BASE
+    # Identifier system of the EHR's medical record numbers (e.g. "urn:oid:1.2.840..."), as
+    # the hospital's interface team gives it; empty: the MRN is sent without a system.
+    FHIR_MRN_SYSTEM = ""
+    # A short name for this unit, fixed once set: exported resource ids are derived from it,
+    # so two units' record 1 never collide in one EHR and re-exports update, not duplicate.
+    UNIT_KEY = "unit"
 
 
 def load_secret_key(app) -> None:
