@@ -94,7 +94,7 @@ def check_forms_command() -> None:
         load_maps(maps)
     except MapError as exc:
         problems = [*problems, *exc.problems]
-    if problems:
+    if problems or registry is None:
         click.echo(_problem_report(problems), err=True)
         raise SystemExit(1)
     for instrument_id, instrument in registry.instruments.items():
