@@ -31,6 +31,8 @@ AREAS = (
     "screening.directory.cli",
     "screening.reports.views",
     "screening.reports.cli",
+    "screening.exchange.views",
+    "screening.exchange.cli",
     "screening.cli",
 )
 

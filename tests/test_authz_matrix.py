@@ -24,7 +24,7 @@ from screening.platform.roles import allowed_roles
 
 MATRIX = Path(__file__).with_name("authz_matrix.yaml")
 ROLES = ("anonymous", "social_worker", "manager", "admin")
-PHI_PREFIXES = ("families.", "screenings.", "referrals.")
+PHI_PREFIXES = ("families.", "screenings.", "referrals.", "exchange.")
 SAMPLE = {"int": 999999, "string": "ahc_core", "path": "app.css"}
 # Requests that end the signed-in session run last, so they do not spoil the others.
 LAST = ("auth.logout",)

@@ -6,7 +6,8 @@ Input is plain dicts with the columns of the app's tables, so the store passes r
 - family: a `families` row with `infants` and `caregivers` (lists of rows), as
   `get_family` returns it;
 - screenings: `screenings` rows with `instruments` (list), `result` (what `score` returned)
-  and `answers` ({instrument: {item: value or "declined"}}); only completed ones are exported;
+  and `answers` ({instrument: {item: value or "declined"}}); only completed ones (and closed
+  ones: completed, alerts followed up) are exported;
 - referrals: `referrals` rows with `service` (a `services` row, or None) and, when known,
   `outcome`; only those accepted or later are exported (a suggestion is not an order);
 - unit: {"key", "name", "mrn_system", "base"}: who exports, the EHR's MRN identifier
@@ -36,6 +37,7 @@ from .fhir_referrals import referral_resources
 from .fhir_referrals import service_resources
 from .fhir_screening import screening_resources
 from .instruments import Registry
+from .schedule import DONE
 
 INTERPRETER_REQUIRED = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
 # The birthing parent first: a family-level referral with no caregiver is about them.
@@ -78,7 +80,7 @@ def family_bundle(
     conditions: dict[tuple[int, str], str] = {}
     caregiver_of_screening: dict[int, int] = {}
     for screening in screenings:
-        if screening["status"] != "completed":
+        if screening["status"] not in DONE:
             continue
         caregiver_of_screening[screening["id"]] = screening["caregiver_id"]
         export = screening_resources(

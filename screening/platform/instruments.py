@@ -10,6 +10,8 @@ from flask import Flask
 from flask import current_app
 from flask.cli import with_appcontext
 
+from screening.core.fhir_base import MapError
+from screening.core.fhir_base import load_maps
 from screening.core.instrument_loader import DefinitionError
 from screening.core.instrument_loader import check_settings
 from screening.core.instrument_loader import load_registry
@@ -19,6 +21,7 @@ from screening.core.scoring import validate_payload
 from screening.platform.resources import SHIPPED_FORMS
 
 EXTENSION = "screening.forms"
+FHIR_MAPS = "fhir_maps.yaml"
 
 # Parsed definitions are immutable, so apps built from the same files (every test, every
 # worker) share one load instead of re-reading and re-validating them each time.
@@ -53,6 +56,13 @@ def _override_dir(app: Flask) -> Path | None:
     return Path(value) if value else None
 
 
+def fhir_maps_path(override_dir: Path | None) -> Path:
+    """The FHIR code maps in force: the site's forms/fhir_maps.yaml, else the shipped one."""
+    if override_dir is not None and (override_dir / FHIR_MAPS).is_file():
+        return override_dir / FHIR_MAPS
+    return SHIPPED_FORMS / FHIR_MAPS
+
+
 def _problem_report(problems: list[str]) -> str:
     lines = [f"Instrument definitions have {len(problems)} problem(s); fix them and start again:"]
     return "\n".join(lines + [f"  {p}" for p in problems])
@@ -79,7 +89,12 @@ def check_forms_command() -> None:
         problems = check_settings(registry, current_app.config.get("SCORING_SETTINGS") or {})
     except DefinitionError as exc:
         problems = exc.problems
-    if problems:
+    maps = fhir_maps_path(_override_dir(current_app))
+    try:
+        load_maps(maps)
+    except MapError as exc:
+        problems = [*problems, *exc.problems]
+    if problems or registry is None:
         click.echo(_problem_report(problems), err=True)
         raise SystemExit(1)
     for instrument_id, instrument in registry.instruments.items():
@@ -90,6 +105,8 @@ def check_forms_command() -> None:
             origin = f"site file, overrides {shipped.name}"
         label = f"{instrument_id} {instrument.version} ({instrument.wording} wording)"
         click.echo(f"{label}: {path} [{origin}]")
+    maps_origin = "shipped" if maps.parent == SHIPPED_FORMS else "site file"
+    click.echo(f"FHIR code maps: {maps} [{maps_origin}]")
     for path in registry.skipped:
         click.echo(f"skipped, not an instrument (no id or pages): {path}")
     click.echo(f"ok: {len(registry.instruments)} instruments")

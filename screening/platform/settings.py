@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from screening.core.fhir_base import DEFAULT_BASE
+
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -42,6 +44,16 @@ class Defaults:
     TRUSTED_PROXIES = 0
     # Key of the audit trail's hash chain; derived from SECRET_KEY when unset.
     AUDIT_KEY = None
+    # FHIR export (fhir-export, fhir-questionnaire, the family page's EHR download).
+    # Base URL of the site's own code systems and Questionnaire canonicals, for items and
+    # answers without a LOINC code; a site sets its own so two sites' local codes differ.
+    FHIR_BASE = DEFAULT_BASE
+    # Identifier system of the EHR's medical record numbers (e.g. "urn:oid:1.2.840..."), as
+    # the hospital's interface team gives it; empty: the MRN is sent without a system.
+    FHIR_MRN_SYSTEM = ""
+    # A short name for this unit, fixed once set: exported resource ids are derived from it,
+    # so two units' record 1 never collide in one EHR and re-exports update, not duplicate.
+    UNIT_KEY = "unit"
 
 
 def load_secret_key(app) -> None:
