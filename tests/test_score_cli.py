@@ -122,3 +122,18 @@ def test_missing_file_exits_2(runner, tmp_path):
     result = runner.invoke(args=["score", str(tmp_path / "nope.json")])
     assert result.exit_code == 2
     assert "nope.json" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "answers, scale, total, band",
+    [
+        ({"phq9_1": 1, "phq9_2": 1}, "phq2", 2, None),
+        ({**{f"phq9_{n}": 2 for n in range(1, 9)}, "phq9_9": 0}, "phq9", 16, "moderately_severe"),
+    ],
+)
+def test_score_prints_the_scale_and_band(runner, answers, scale, total, band):
+    payload = json.dumps({"respondent": "partner", "answers": {"phq9": answers}})
+    result = runner.invoke(args=["score", "-"], input=payload)
+    assert result.exit_code == 0, result.stderr
+    phq = json.loads(result.stdout)["instruments"]["phq9"]
+    assert (phq["scale"], phq["total"], phq["band"]) == (scale, total, band)

@@ -17,6 +17,7 @@ from .instruments import ALERT_KINDS
 from .instruments import DECLINED
 from .instruments import WANTS_HELP_CODES
 from .instruments import AlertRule
+from .instruments import Band
 from .instruments import Condition
 from .instruments import DomainInfo
 from .instruments import Gate
@@ -28,6 +29,7 @@ from .instruments import Rule
 from .instruments import Score
 from .instruments import ShowIf
 from .instruments import describe_value
+from .scales import band_problems
 
 # Files in forms/ that are not instruments: the schema, the UI text, the starter directory.
 NOT_INSTRUMENTS = frozenset({"schema.json", "ui.yaml", "ui.yml", "directory.yaml"})
@@ -235,6 +237,7 @@ def _build(data: dict, path: Path, where: str, problems: list[str]) -> Instrumen
     def problem(text: str) -> None:
         problems.append(f"{where}: {text}")
 
+    before = len(problems)
     settings = {name: s["default"] for name, s in data.get("settings", {}).items()}
     items, page_titles = _items(data, problem)
     by_id = {i.id: i for i in items}
@@ -242,7 +245,7 @@ def _build(data: dict, path: Path, where: str, problems: list[str]) -> Instrumen
     gates = _gates(data, by_id, scores, settings, problem)
     rules, alerts = _rules(data, by_id, scores, settings, problem)
     domains = _domains(data, items, problem)
-    return Instrument(
+    instrument = Instrument(
         id=data["id"],
         version=data["version"],
         title=data["title"],
@@ -264,6 +267,12 @@ def _build(data: dict, path: Path, where: str, problems: list[str]) -> Instrumen
         alerts=tuple(alerts),
         domains=domains,
     )
+    if len(problems) == before:
+        # Bands must tile the score's whole range, or some total would have no band.
+        for name, s in scores.items():
+            for text in band_problems(s, instrument.score_range(name)) if s.bands else ():
+                problem(f"scores.{name}.bands: {text}")
+    return instrument
 
 
 def _items(data: dict, problem) -> tuple[list[Item], list[dict]]:
@@ -305,6 +314,7 @@ def _items(data: dict, problem) -> tuple[list[Item], list[dict]]:
                 gate=raw.get("gate"),
                 wants_help_for=raw.get("wants_help_for"),
                 loinc=raw.get("loinc"),
+                short=raw.get("short"),
             )
             _check_item(item, raw, problem)
             items.append(item)
@@ -336,7 +346,15 @@ def _scores(data: dict, by_id: dict[str, Item], problem) -> dict[str, Score]:
                     f"scores.{name}: item {item_id} is not a single-choice item with a score "
                     "on every option"
                 )
-        scores[name] = Score(name, tuple(raw["items"]), raw.get("label", f"{data['id']} {name}"))
+        bands = tuple(Band(b["band"], b["min"], b["max"], b["text"]) for b in raw.get("bands", ()))
+        scores[name] = Score(
+            name,
+            tuple(raw["items"]),
+            raw.get("label", f"{data['id']} {name}"),
+            scale=raw.get("scale"),
+            title=raw.get("title"),
+            bands=bands,
+        )
     return scores
 
 

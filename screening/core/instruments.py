@@ -51,6 +51,8 @@ class Item:
     gate: str | None = None
     wants_help_for: str | None = None
     loinc: str | None = None
+    # A few words naming the question, for reasons and alerts ("Food ran out").
+    short: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         # Web forms post strings; JSON and storage keep the typed code. Index both once.
@@ -70,12 +72,32 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A severity band of a score, from the instrument's manual: low..high inclusive."""
+
+    name: str
+    low: int
+    high: int
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Score:
-    """A named sum of option scores; `total` is the instrument total."""
+    """A named sum of option scores; `total` is the instrument total.
+
+    `scale` names the published scale the sum is (phq2, phq9) and `bands` its severity bands.
+    """
 
     name: str
     items: tuple[str, ...]
     label: str
+    scale: str | None = None
+    title: dict[str, str] | None = None
+    bands: tuple[Band, ...] = ()
+
+    def band(self, value: int) -> Band | None:
+        """The band holding this value, or None when the score has no bands."""
+        return next((b for b in self.bands if b.low <= value <= b.high), None)
 
 
 @dataclass(frozen=True)
@@ -159,6 +181,11 @@ class Instrument:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {i.id: i for i in self.items})
+
+    @property
+    def placeholder(self) -> bool:
+        """True while the file carries stand-in text (the EPDS shell): never offer it."""
+        return self.wording == "placeholder"
 
     def item(self, item_id: str) -> Item:
         """The item with this id (KeyError if none)."""

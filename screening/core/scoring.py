@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .identifiers import DOMAINS
@@ -18,6 +19,8 @@ from .instruments import compare
 from .instruments import describe_value
 from .instruments import resolve_threshold
 from .instruments import visible_items
+from .scales import scale_fields
+from .scales import unanswered
 
 PAYLOAD_KEYS = ("respondent", "language", "answers")
 # Several rules can speak about one domain; the most informative status wins.
@@ -26,6 +29,15 @@ HELP_ORDER = ("yes", "later", "no")
 NEGATED = {">=": "<", ">": "<="}
 _DOMAIN_RANK = {d: n for n, d in enumerate(DOMAINS)}
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one rule of one instrument said about its domain."""
+
+    instrument: str
+    rule: Rule
+    status: str
 
 
 class _Sum:
@@ -47,8 +59,23 @@ def score(
     settings: Mapping[str, object] | None = None,
 ) -> dict:
     """Score valid answers ({instrument: {item: value}}) into the DESIGN.md result shape."""
+    return score_explained(registry, respondent, answers, settings)[0]
+
+
+def score_explained(
+    registry: Registry,
+    respondent: str,
+    answers: Mapping[str, Mapping[str, object]],
+    settings: Mapping[str, object] | None = None,
+) -> tuple[dict, list[Verdict]]:
+    """The `score` result, and the verdict of every rule that counted towards a domain.
+
+    The verdicts let reasons be told in words from the very rules that decided, rather than
+    from a second reading of the answers that could disagree with the score.
+    """
     merged = {**registry.settings_defaults, **(settings or {})}
     instruments_out: dict[str, dict] = {}
+    explained: list[Verdict] = []
     verdicts: dict[str, list[tuple[str, list[str]]]] = {}
     help_answers: dict[str, list[str]] = {}
     positive_rules: dict[str, list[Rule]] = {}
@@ -59,7 +86,9 @@ def score(
         sums = {
             name: _sum(instrument, s.items, given, visible) for name, s in instrument.scores.items()
         }
-        instruments_out[instrument_id] = _instrument_result(instrument, given, visible, sums)
+        instruments_out[instrument_id] = _instrument_result(
+            instrument, given, visible, sums, merged
+        )
         decided: dict[str, str] = {}
         for rule in sorted(instrument.rules, key=lambda r: r.fallback_for is not None):
             if rule.fallback_for and decided.get(rule.fallback_for) in ("positive", "negative"):
@@ -75,6 +104,7 @@ def score(
             if status == "positive" and rule.reason:
                 reasons = [f"{rule.reason} ({r})" for r in reasons]
             verdicts.setdefault(rule.domain, []).append((status, reasons))
+            explained.append(Verdict(instrument_id, rule, status))
             if status == "positive":
                 positive_rules.setdefault(rule.domain, []).append(rule)
         for domain in instrument.domains:
@@ -124,13 +154,14 @@ def score(
                     "code_set": code_set,
                 }
             )
-    return {
+    result = {
         "instruments": instruments_out,
         "domains": domains_out,
         "alerts": alerts,
         "referrals": referrals,
         "z_codes": z_codes,
     }
+    return result, explained
 
 
 def _code_set(registry: Registry, answers: Mapping, domain: str) -> str:
@@ -159,17 +190,13 @@ def _sum(instrument: Instrument, item_ids, given: Mapping, visible: set[str]) ->
 
 
 def _instrument_result(
-    instrument: Instrument, given: Mapping, visible: set[str], sums: dict
+    instrument: Instrument, given: Mapping, visible: set[str], sums: dict, settings: Mapping
 ) -> dict:
-    # "Would you like help?" follow-ups are this product's addition, not the standard's items:
-    # an unanswered one shows as wants_help "not_asked", never as an incomplete instrument.
-    scored = [i for i in instrument.items if not i.wants_help_for]
-    missing = [i.id for i in scored if i.id in visible and given.get(i.id) is None]
-    declined = [i.id for i in scored if given.get(i.id) == DECLINED]
-    total = sums.get("total")
+    missing, declined = unanswered(instrument, given, visible)
+    complete = not missing and not declined
     return {
-        "total": total.value if total is not None and total.answered else None,
-        "complete": not missing and not declined,
+        **scale_fields(instrument, given, settings, complete),
+        "complete": complete,
         "subtotals": {n: s.value for n, s in sums.items() if n != "total" and s.answered},
         "missing": missing,
         "declined": declined,
