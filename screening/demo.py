@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from screening.accounts.cli import insert_user
+from screening.families import store as family_store
 from screening.platform import instruments
 from screening.platform import timeutil
 
@@ -190,6 +191,8 @@ def _families(db: Database, registry, config) -> int:
             db["infants"].insert(
                 {
                     "family_id": family_id,
+                    # Twin B and triplet C have their own MRN, as on their wristbands.
+                    "mrn": f"DEMO{100200 + n * 7}" + ("" if b == 0 else "ABC"[b]),
                     "name": f"Baby {BABY[(n + b) % len(BABY)]} {LAST[n % len(LAST)]}",
                     "dob": (admitted - dt.timedelta(days=rng.randint(0, 1))).isoformat(),
                     "ga_weeks": rng.randint(24, 37),
@@ -229,6 +232,7 @@ def _families(db: Database, registry, config) -> int:
                 )
                 .last_pk
             )
+        family_store.refresh_search_terms(db, family_id)
         if n % 10 == 7:
             continue  # not yet screened: shows on the worklist as due
         if n % 10 == 3:

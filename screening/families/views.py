@@ -18,6 +18,9 @@ from screening.core import schedule
 from screening.families import store as family_data
 from screening.families.forms import FamilyForm
 from screening.families.forms import SearchForm
+from screening.families.forms import form_data
+from screening.families.forms import language_mismatch
+from screening.families.forms import new_family_data
 from screening.platform import audit
 from screening.platform import codes
 from screening.platform import timeutil
@@ -122,9 +125,7 @@ def create():
             flash("Family added.", "success")
             return redirect(url_for("families.show", family_id=family_id))
     elif not form.is_submitted():
-        form.language.data = "en"
-        form.insurance.data = "unknown"
-        form.admission_date.data = timeutil.today()
+        form = FamilyForm(data=new_family_data(timeutil.today()))
     return render_template("families/edit.html", form=form, duplicate=duplicate, family=None)
 
 
@@ -157,37 +158,9 @@ def edit(family_id: int):
             flash("Family updated.", "success")
             return redirect(url_for("families.show", family_id=family_id))
     elif not form.is_submitted():
-        _fill(form, family)
+        form = FamilyForm(data=form_data(family))
     audit.record("view", "family", family_id, detail="edit")
     return render_template("families/edit.html", form=form, duplicate=duplicate, family=family)
-
-
-def _fill(form: FamilyForm, family: dict) -> None:
-    import datetime as dt
-
-    form.version.data = family["version"]
-    form.mrn.data = family["mrn"]
-    form.admission_date.data = dt.date.fromisoformat(family["admission_date"])
-    if family["discharge_date"]:
-        form.discharge_date.data = dt.date.fromisoformat(family["discharge_date"])
-    form.race_ethnicity.data = family["race_ethnicity"]
-    form.insurance.data = family["insurance"]
-    form.zip.data = family["zip"]
-    form.language.data = family["language"]
-    form.interpreter_needed.data = bool(family["interpreter_needed"])
-    for entry, infant in zip(form.infants, family["infants"], strict=False):
-        entry.form.id.data = infant["id"]
-        entry.form.name.data = infant["name"]
-        entry.form.dob.data = dt.date.fromisoformat(infant["dob"])
-        entry.form.ga_weeks.data = infant["ga_weeks"]
-        entry.form.ga_days.data = infant["ga_days"]
-    for entry, caregiver in zip(form.caregivers, family["caregivers"], strict=False):
-        entry.form.id.data = caregiver["id"]
-        entry.form.name.data = caregiver["name"]
-        entry.form.respondent.data = caregiver["respondent"]
-        entry.form.phone.data = caregiver["phone"]
-        entry.form.language.data = caregiver["language"]
-        entry.form.interpreter_needed.data = bool(caregiver["interpreter_needed"])
 
 
 @bp.route("/families/<int:family_id>")
@@ -221,9 +194,12 @@ def show(family_id: int):
         referrals=referrals,
         today=timeutil.today(),
         codes=codes,
+        language_mismatch=language_mismatch(family),
     )
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint (and, until the lead lists it in AREAS, the time filters)."""
+    if "localtime" not in app.jinja_env.filters:
+        timeutil.init_app(app)
     app.register_blueprint(bp)

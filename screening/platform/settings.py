@@ -18,6 +18,9 @@ class Defaults:
     UNIT_ADDRESS = ""
     UNIT_PHONE = ""
     UNIT_LOGO = None  # path to a PNG/JPEG inside the instance folder
+    # IANA zone of the unit: every time shown to a person, and "today", are in it (storage is
+    # UTC). A US default because the shipped instruments and resources are US ones.
+    UNIT_TIMEZONE = "America/New_York"
     # Mental-health instruments given to each parent: phq9 + gad7 until the site holds EPDS wording.
     MENTAL_HEALTH_INSTRUMENTS = ("phq9", "gad7")
     FAMILY_INSTRUMENTS = ("ahc_core", "nicu_needs")
