@@ -24,6 +24,9 @@ class Defaults:
     # Mental-health instruments given to each parent: phq9 + gad7 until the site holds EPDS wording.
     MENTAL_HEALTH_INSTRUMENTS = ("phq9", "gad7")
     FAMILY_INSTRUMENTS = ("ahc_core", "nicu_needs")
+    # The order questionnaires run in; None = family social needs, then PHQ-9, then GAD-7
+    # (core/offer.py DEFAULT_ORDER). Instruments not listed follow.
+    INSTRUMENT_ORDER: tuple | None = None
     # Overrides of the scoring settings that forms/*.yaml declare with their defaults, e.g.
     # {"epds_threshold_partner": 11, "phq2_always_full": True}.
     SCORING_SETTINGS: dict = {}
