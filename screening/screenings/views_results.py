@@ -105,7 +105,7 @@ def correct(screening_id: int):
     load_screening_or_404(screening_id)
     form = CorrectionForm()
     if not form.validate_on_submit():
-        message = "; ".join(e for errors in form.errors.values() for e in errors)
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return _back(screening_id, message or _("The correction could not be read."), 400)
     try:
         service.correct_answer(
