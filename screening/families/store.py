@@ -247,36 +247,3 @@ def open_alerts(db: Database, family_id: int | None = None) -> list[dict]:
             {"fid": family_id},
         )
     )
-
-
-def active_families(db: Database) -> list[dict]:
-    """Families in the unit or discharged in the last 30 days, each with its caregivers and
-    screenings (the fields the due-list needs), in three queries whatever the unit's size."""
-    cutoff = {"cutoff": (timeutil.today() - dt.timedelta(days=30)).isoformat()}
-    families = list(
-        db.query(
-            """SELECT * FROM families WHERE discharge_date IS NULL OR discharge_date >= :cutoff
-               ORDER BY admission_date""",
-            cutoff,
-        )
-    )
-    by_id = {f["id"]: f | {"caregivers": [], "screenings": []} for f in families}
-    for row in db.query(
-        """SELECT c.* FROM caregivers c JOIN families f ON f.id = c.family_id
-           WHERE f.discharge_date IS NULL OR f.discharge_date >= :cutoff ORDER BY c.id""",
-        cutoff,
-    ):
-        by_id[row["family_id"]]["caregivers"].append(row)
-    for row in db.query(
-        """SELECT s.id, s.family_id, s.caregiver_id, s.status, s.timepoint, s.instruments,
-                  s.completed_at, s.result
-           FROM screenings s JOIN families f ON f.id = s.family_id
-           WHERE f.discharge_date IS NULL OR f.discharge_date >= :cutoff""",
-        cutoff,
-    ):
-        row["instruments"] = json.loads(row["instruments"])
-        row["result"] = json.loads(row["result"]) if row["result"] else None
-        by_id[row["family_id"]]["screenings"].append(row)
-    for family in by_id.values():
-        family["caregiver_names"] = ", ".join(c["name"] for c in family["caregivers"])
-    return list(by_id.values())

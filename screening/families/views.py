@@ -12,10 +12,12 @@ from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 
 from screening.core import schedule
 from screening.families import store as family_data
+from screening.families import worklist as worklist_store
 from screening.families.forms import FamilyForm
 from screening.families.forms import SearchForm
 from screening.families.forms import form_data
@@ -28,6 +30,7 @@ from screening.platform.db import get_db
 from screening.platform.db import write
 from screening.platform.roles import allow
 from screening.referrals import store as referral_data
+from screening.screenings import alerts as alert_store
 from screening.screenings.forms import StartForm
 from screening.screenings.forms import default_instruments
 from screening.screenings.forms import instrument_choices
@@ -67,28 +70,18 @@ def due_for(family: dict, screenings: list[dict]) -> list[schedule.Due]:
 @bp.route("/families")
 @allow("social_worker")
 def worklist():
-    """The unit worklist: open alerts, screenings in progress, families due for screening."""
+    """The unit worklist: open alerts, interrupted screenings, completed ones waiting to be
+    closed (and why), and families due for screening, each list in bounded pages."""
     db = get_db()
     today = timeutil.today()
-    due_rows = []
-    for family in family_data.active_families(db):
-        items = due_for(family, family["screenings"])
-        if items:
-            due_rows.append({"family": family, "items": items})
-    in_progress = list(
-        db.query(
-            """SELECT s.id, s.family_id, s.timepoint, s.updated_at, f.mrn, c.name AS caregiver_name
-               FROM screenings s JOIN families f ON f.id = s.family_id
-               JOIN caregivers c ON c.id = s.caregiver_id
-               WHERE s.status IN ('in_progress', 'completed') ORDER BY s.updated_at"""
-        )
-    )
+    args = request.args
     audit.record("view", "worklist", "")
     return render_template(
         "families/worklist.html",
-        alerts=family_data.open_alerts(db),
-        in_progress=in_progress,
-        due_rows=due_rows,
+        alerts=alert_store.urgent(db, limit=worklist_store.PAGE_SIZE),
+        interrupted=worklist_store.interrupted(db, args.get("interrupted")),
+        waiting=worklist_store.waiting_to_close(db, args.get("waiting")),
+        due=worklist_store.due(db, today, lambda f: due_for(f, f["screenings"]), args.get("due")),
         today=today,
         search=SearchForm(),
     )
