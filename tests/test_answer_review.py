@@ -193,3 +193,34 @@ def test_idle_lock_saves_the_valid_answers_on_the_page(screen, sw_client, db):
         for r in db.query("SELECT item, value FROM answers WHERE screening_id = ?", [sid])
     }
     assert saved == {"phq9_1": "2"}
+
+
+def test_interpreter_mode_shows_the_staff_language_beside_the_family_one(screen, sw_client, db):
+    family_id, caregiver_id = unscreened_family(db)
+    sid = screening_id(
+        screen.start(
+            family_id, caregiver_id, instruments=["phq9"], language="es", mode="interpreter"
+        )
+    )
+    html = sw_client.get(f"/screenings/{sid}/page/1").get_data(as_text=True)
+    assert '<html lang="es">' in html
+    staff = re.findall(r'<div class="staff-lang no-print" lang="en">(.*?)</div>', html, re.S)
+    assert len(staff) == 2 and all("Not at all" in s for s in staff)
+    interview = screening_id(
+        screen.start(
+            family_id, caregiver_id, instruments=["phq9"], language="es", token="tok-interview"
+        )
+    )
+    assert "staff-lang" not in sw_client.get(f"/screenings/{interview}/page/1").get_data(
+        as_text=True
+    )
+
+
+def test_full_phq9_shows_its_severity_band(screen, sw_client, db):
+    answers = {f"phq9__phq9_{n}": "1" for n in range(1, 10)} | {
+        "phq9__phq9_1": "2",
+        "phq9__phq9_9": "0",
+    }
+    sid = completed_screening(screen, db, ("phq9",), answers)
+    html = sw_client.get(f"/screenings/{sid}/results").get_data(as_text=True)
+    assert re.search(r"PHQ-9[^<]*: 9 \(Mild\)", html), re.findall(r"PHQ-[29][^<]*", html)

@@ -30,6 +30,7 @@ from screening.referrals import store as referral_data
 from screening.screenings import store
 from screening.screenings.alerts import raise_alerts
 from screening.screenings.alerts import screening_alerts
+from screening.screenings.forms import field_name
 
 # Actions a page posts: next page, previous page, save and leave, and the idle lock.
 ACTIONS = ("next", "back", "pause", "lock")
@@ -283,4 +284,22 @@ def _history_in_words(registry, row: dict, language: str) -> dict:
         "question": in_language(item.text, language),
         "old_words": said(row["old"]),
         "new_words": said(row["new"]),
+    }
+
+
+# The language staff read the interface in (the Spanish catalogue is for families).
+STAFF_LANGUAGE = "en"
+
+
+def staff_text(screening: Mapping, page: store.Page) -> dict[str, dict]:
+    """In interpreter mode, each question and its options in the staff's language, to show
+    beside the family's: the social worker reads along with the phone interpreter."""
+    if screening["mode"] != "interpreter" or screening["language"] == STAFF_LANGUAGE:
+        return {}
+    return {
+        field_name(page.instrument.id, item.id): {
+            "question": in_language(item.text, STAFF_LANGUAGE),
+            "options": [in_language(o.text, STAFF_LANGUAGE) for o in item.options],
+        }
+        for item in page.items
     }

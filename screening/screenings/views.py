@@ -217,6 +217,7 @@ def _page(screening, current, form, n, total, status=200, stale=False):
         stale=stale,
         self_complete=handing_over(screening["id"]),
         decline_reasons=list(codes.DECLINE_REASONS.items()),
+        staff_text=service.staff_text(screening, current),
     ), status
 
 
