@@ -3,6 +3,8 @@ the urgent-alert banner on every staff page."""
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from flask import abort
 from flask import flash
@@ -48,6 +50,8 @@ def results(screening_id: int):
             [screening_id],
         )
     )
+    for d in domains:
+        d["reasons"] = json.loads(d["reasons"])
     audit.record("view", "screening", screening_id, detail="results")
     return render_template(
         "screenings/results.html",
