@@ -17,6 +17,7 @@ AREAS = (
     "screening.platform.instruments",
     "screening.platform.i18n",
     "screening.platform.ui_text",
+    "screening.platform.timeutil",
     "screening.platform.audit",
     "screening.platform.web_security",
     "screening.platform.health",

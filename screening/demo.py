@@ -10,8 +10,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from screening.accounts.cli import insert_user
+from screening.families import store as family_store
 from screening.platform import instruments
 from screening.platform import timeutil
+from screening.platform import ui_text
+from screening.screenings.alerts import raise_alerts
 
 # username, role, password, display name. Synthetic accounts for the demo only.
 DEMO_ACCOUNTS = (
@@ -190,6 +193,8 @@ def _families(db: Database, registry, config) -> int:
             db["infants"].insert(
                 {
                     "family_id": family_id,
+                    # Twin B and triplet C have their own MRN, as on their wristbands.
+                    "mrn": f"DEMO{100200 + n * 7}" + ("" if b == 0 else "ABC"[b]),
                     "name": f"Baby {BABY[(n + b) % len(BABY)]} {LAST[n % len(LAST)]}",
                     "dob": (admitted - dt.timedelta(days=rng.randint(0, 1))).isoformat(),
                     "ga_weeks": rng.randint(24, 37),
@@ -229,6 +234,7 @@ def _families(db: Database, registry, config) -> int:
                 )
                 .last_pk
             )
+        family_store.refresh_search_terms(db, family_id)
         if n % 10 == 7:
             continue  # not yet screened: shows on the worklist as due
         if n % 10 == 3:
@@ -258,7 +264,9 @@ def _families(db: Database, registry, config) -> int:
             db, family_id, parent, lang, worker, admitted, "completed", instruments, result=result
         )
         _store_answers(db, sid, answers, worker)
-        _store_result(db, sid, family_id, result, acknowledged=n % 2 == 0, worker=worker)
+        _store_result(
+            db, registry, answers, sid, family_id, result, acknowledged=n % 2 == 0, worker=worker
+        )
         _referrals(db, family_id, sid, parent, result, worker, n)
         if partner and n % 2 == 0:
             mh = list(config["MENTAL_HEALTH_INSTRUMENTS"])
@@ -268,7 +276,7 @@ def _families(db: Database, registry, config) -> int:
                 db, family_id, partner, lang, worker, admitted, "completed", mh, result=result
             )
             _store_answers(db, psid, partner_answers, worker)
-            _store_result(db, psid, family_id, result, acknowledged=True, worker=worker)
+            _store_result(db, registry, partner_answers, psid, family_id, result, True, worker)
     return FAMILY_COUNT
 
 
@@ -362,7 +370,7 @@ def _store_answers(db, screening_id, answers, worker):
             )
 
 
-def _store_result(db, screening_id, family_id, result, acknowledged, worker):
+def _store_result(db, registry, answers, screening_id, family_id, result, acknowledged, worker):
     stamp = timeutil.iso()
     for domain, outcome in result["domains"].items():
         db["domain_results"].insert(
@@ -374,21 +382,22 @@ def _store_result(db, screening_id, family_id, result, acknowledged, worker):
                 "reasons": json.dumps(outcome.get("reasons", [])),
             }
         )
-    for alert in result["alerts"]:
-        db["alerts"].insert(
+    alert_id, _ = raise_alerts(
+        db,
+        {"id": screening_id, "family_id": family_id},
+        registry,
+        result["alerts"],
+        answers,
+        ui_text.load()["text"],
+    )
+    if alert_id and acknowledged:
+        db["alerts"].update(
+            alert_id,
             {
-                "screening_id": screening_id,
-                "family_id": family_id,
-                "kind": alert["kind"],
-                "instrument": alert.get("instrument", ""),
-                "item": alert.get("item", ""),
-                "created_at": stamp,
-                "acknowledged_at": stamp if acknowledged else None,
-                "acknowledged_by": worker if acknowledged else None,
-                "followup_note": "Demo: assessed by the unit social worker the same shift."
-                if acknowledged
-                else None,
-            }
+                "acknowledged_at": stamp,
+                "acknowledged_by": worker,
+                "followup_note": "Demo: assessed by the unit social worker the same shift.",
+            },
         )
     if acknowledged and not result["alerts"]:
         db["screenings"].update(

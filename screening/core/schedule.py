@@ -41,7 +41,8 @@ def due_items(
     `epds_borderline` maps respondent type to the inclusive (low, high) EPDS totals that call
     for a repeat in two weeks, below the positive threshold.
     """
-    admitted = _date(family["admission_date"])
+    # Every family has an admission date (the form and the schema require it).
+    admitted = dt.date.fromisoformat(family["admission_date"][:10])
     discharge = _date(family.get("discharge_date"))
     done = [s for s in screenings if s["status"] in DONE]
     items: list[Due] = []
@@ -83,13 +84,14 @@ def due_items(
         if not mine:
             continue
         last = mine[-1]
+        finished = _date(last["completed_at"])
         total = ((last.get("result") or {}).get("instruments", {}).get("epds") or {}).get("total")
-        if total is not None and band[0] <= total <= band[1]:
+        if finished is not None and total is not None and band[0] <= total <= band[1]:
             items.append(
                 Due(
                     "epds_repeat",
                     "EPDS repeat (borderline score)",
-                    _date(last["completed_at"]) + dt.timedelta(days=14),
+                    finished + dt.timedelta(days=14),
                     cg["id"],
                 )
             )

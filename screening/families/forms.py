@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import DateField
@@ -28,10 +33,21 @@ from screening.platform.webforms import stripped
 
 MAX_INFANTS = 3
 MAX_CAREGIVERS = 3
+MRN_PATTERN = r"^[A-Za-z0-9-]{3,20}$"
+# The family language field's "decide from the caregivers" choice.
+FROM_CAREGIVERS = ""
 
 
 class InfantForm(Form):
     id = HiddenField(validators=[Optional(), Regexp(RECORD_ID, message="Not a record id.")])
+    mrn = StringField(
+        _l("This infant's MRN (twins and triplets: each their own; first infant: the MRN above)"),
+        filters=[stripped],
+        validators=[
+            Optional(),
+            Regexp(MRN_PATTERN, message=_l("3 to 20 letters, digits or dashes.")),
+        ],
+    )
     name = StringField("Infant name", filters=[stripped], validators=[Optional(), Length(max=120)])
     dob = DateField("Date of birth", validators=[Optional()])
     ga_weeks = IntegerField(
@@ -78,7 +94,7 @@ class FamilyForm(FlaskForm):
         "Infant MRN",
         validators=[
             DataRequired("Enter the MRN."),
-            Regexp(r"^[A-Za-z0-9-]{3,20}$", message="3 to 20 letters, digits or dashes."),
+            Regexp(MRN_PATTERN, message=_l("3 to 20 letters, digits or dashes.")),
         ],
     )
     admission_date = DateField(
@@ -95,7 +111,10 @@ class FamilyForm(FlaskForm):
         "Home ZIP code",
         validators=[Optional(), Regexp(r"^\d{5}$", message="Five digits.")],
     )
-    language = SelectField("Family's preferred language", choices=choices(codes.LANGUAGES))
+    language = SelectField(
+        _l("Family's preferred language (letters print in it)"),
+        choices=choices([("", _l("Same as the caregivers")), *codes.LANGUAGES.items()]),
+    )
     interpreter_needed = BooleanField("Family needs an interpreter")
     infants = FieldList(FormField(InfantForm), min_entries=MAX_INFANTS, max_entries=MAX_INFANTS)
     caregivers = FieldList(
@@ -136,6 +155,10 @@ class FamilyForm(FlaskForm):
                 form.dob.errors.append("Birth is after the admission date.")
             if any(sub.errors for sub in form):
                 raise ValidationError("Check the infant details.")
+        mrns = [self.mrn.data.strip().upper(), *(e.form.mrn.data.upper() for e in filled[1:])]
+        mrns = [m for m in mrns if m]
+        if len(mrns) != len(set(mrns)):
+            raise ValidationError(_("Each infant needs a different MRN."))
 
     def validate_caregivers(self, field):
         filled = [f for f in field if not f.form.blank()]
@@ -155,42 +178,75 @@ class FamilyForm(FlaskForm):
             raise ValidationError("Only one caregiver can be the birthing parent.")
 
     def to_data(self) -> dict:
-        """The validated form as plain data for family_data."""
-        return {
-            "mrn": self.mrn.data.strip().upper(),
-            "admission_date": self.admission_date.data.isoformat(),
-            "discharge_date": self.discharge_date.data.isoformat()
-            if self.discharge_date.data
-            else None,
-            "race_ethnicity": self.race_ethnicity.data,
-            "insurance": self.insurance.data,
-            "zip": self.zip.data,
-            "language": self.language.data,
-            "interpreter_needed": self.interpreter_needed.data,
-            "infants": [
-                {
-                    "id": int(e.form.id.data) if e.form.id.data else None,
-                    "name": e.form.name.data,
-                    "dob": e.form.dob.data.isoformat(),
-                    "ga_weeks": e.form.ga_weeks.data,
-                    "ga_days": e.form.ga_days.data or 0,
-                }
-                for e in self.infants
-                if not e.form.blank()
-            ],
-            "caregivers": [
-                {
-                    "id": int(e.form.id.data) if e.form.id.data else None,
-                    "name": e.form.name.data,
-                    "respondent": e.form.respondent.data,
-                    "phone": e.form.phone.data,
-                    "language": e.form.language.data,
-                    "interpreter_needed": e.form.interpreter_needed.data,
-                }
-                for e in self.caregivers
-                if not e.form.blank()
-            ],
-        }
+        """The validated form as plain data for the store (blank rows left out)."""
+        data = {k: v for k, v in self.data.items() if k not in ("csrf_token", "version")}
+        data["mrn"] = data["mrn"].strip().upper()
+        data["admission_date"] = data["admission_date"].isoformat()
+        discharge = data["discharge_date"]
+        data["discharge_date"] = discharge.isoformat() if discharge else None
+        data["infants"] = [
+            e.data
+            | {
+                "id": int(e.data["id"]) if e.data["id"] else None,
+                "mrn": (e.data["mrn"] or "").upper() or None,
+                "dob": e.data["dob"].isoformat(),
+                "ga_days": e.data["ga_days"] or 0,
+            }
+            for e in self.infants
+            if not e.form.blank()
+        ]
+        data["caregivers"] = [
+            e.data | {"id": int(e.data["id"]) if e.data["id"] else None}
+            for e in self.caregivers
+            if not e.form.blank()
+        ]
+        data["language"] = data["language"] or caregivers_language(data["caregivers"])
+        return data
+
+
+def caregivers_language(caregivers: list[dict]) -> str:
+    """The language most caregivers chose (the birthing parent's on a tie), English if none."""
+    if not caregivers:
+        return "en"
+    counts = Counter(c["language"] for c in caregivers)
+    first = next(
+        (c["language"] for c in caregivers if c["respondent"] == "birthing_parent"),
+        caregivers[0]["language"],
+    )
+    return max(counts, key=lambda lang: (counts[lang], lang == first))
+
+
+def language_mismatch(family: dict) -> bool:
+    """True when no caregiver speaks the family's language (letters would print in it)."""
+    spoken = {c["language"] for c in family.get("caregivers", [])}
+    return bool(spoken) and family["language"] not in spoken
+
+
+def form_data(family: dict) -> dict:
+    """A stored family as the edit form's `data` (dates as dates, flags as booleans)."""
+    return {
+        **family,
+        "admission_date": dt.date.fromisoformat(family["admission_date"]),
+        "discharge_date": dt.date.fromisoformat(family["discharge_date"])
+        if family["discharge_date"]
+        else None,
+        "interpreter_needed": bool(family["interpreter_needed"]),
+        "infants": [i | {"dob": dt.date.fromisoformat(i["dob"])} for i in family["infants"]],
+        "caregivers": [
+            c | {"interpreter_needed": bool(c["interpreter_needed"])} for c in family["caregivers"]
+        ],
+    }
+
+
+def new_family_data(today: dt.date) -> dict:
+    """What a blank family form starts with: the second row is usually the other parent."""
+    roles = ["birthing_parent", "partner", "other_caregiver"]
+    return {
+        "language": FROM_CAREGIVERS,
+        "insurance": "unknown",
+        "admission_date": today,
+        "caregivers": [{"respondent": r, "language": "en"} for r in roles[:MAX_CAREGIVERS]],
+    }
 
 
 class SearchForm(FlaskForm):

@@ -7,6 +7,7 @@ import json
 
 from sqlite_utils import Database
 
+from screening.core import search_keys
 from screening.platform import timeutil
 from screening.platform.db import StaleEdit
 from screening.platform.db import one
@@ -36,9 +37,22 @@ def get_family(db: Database, family_id: int) -> dict | None:
 
 
 def family_by_mrn(db: Database, mrn: str) -> int | None:
-    """The id of the family with this MRN."""
-    row = one(db, "SELECT id FROM families WHERE mrn = ?", [mrn])
+    """The id of the family with this MRN (the family's own or any of its infants')."""
+    row = one(
+        db,
+        "SELECT id FROM families WHERE mrn = :mrn "
+        "UNION ALL SELECT family_id FROM infants WHERE mrn = :mrn LIMIT 1",
+        {"mrn": mrn},
+    )
     return row["id"] if row else None
+
+
+def _check_mrns(db: Database, data: dict, family_id: int | None) -> None:
+    # Every infant's MRN, like the family's, may belong to this family only.
+    for mrn in {data["mrn"], *(i.get("mrn") for i in data.get("infants", []))} - {None, ""}:
+        other = family_by_mrn(db, mrn)
+        if other and other != family_id:
+            raise DuplicateMrn(other)
 
 
 def _family_row(data: dict) -> dict:
@@ -56,9 +70,7 @@ def _family_row(data: dict) -> dict:
 
 def create_family(db: Database, data: dict, user_id: int | None) -> int:
     """Insert a family with its infants and caregivers (inside the caller's transaction)."""
-    existing = family_by_mrn(db, data["mrn"])
-    if existing:
-        raise DuplicateMrn(existing)
+    _check_mrns(db, data, None)
     stamp = timeutil.iso()
     row = _family_row(data) | {"created_at": stamp, "updated_at": stamp, "created_by": user_id}
     family_id = db["families"].insert(row).last_pk
@@ -71,9 +83,7 @@ def update_family(db: Database, family_id: int, data: dict, version: int) -> Non
     current = one(db, "SELECT version, mrn FROM families WHERE id = ?", [family_id])
     if current["version"] != version:
         raise StaleEdit()
-    other = family_by_mrn(db, data["mrn"])
-    if other and other != family_id:
-        raise DuplicateMrn(other)
+    _check_mrns(db, data, family_id)
     stamp = timeutil.iso()
     db["families"].update(
         family_id, _family_row(data) | {"updated_at": stamp, "version": version + 1}
@@ -85,6 +95,8 @@ def _save_people(db: Database, family_id: int, data: dict, stamp: str) -> None:
     for position, infant in enumerate(data.get("infants", []), start=1):
         row = {
             "family_id": family_id,
+            # The first infant carries the family's MRN unless the form gave it its own.
+            "mrn": infant.get("mrn") or (data["mrn"] if position == 1 else None),
             "name": infant["name"],
             "dob": infant["dob"],
             "ga_weeks": infant["ga_weeks"],
@@ -110,6 +122,38 @@ def _save_people(db: Database, family_id: int, data: dict, stamp: str) -> None:
             db["caregivers"].update(caregiver["id"], row)
         else:
             db["caregivers"].insert(row | {"created_at": stamp})
+    refresh_search_terms(db, family_id)
+
+
+def refresh_search_terms(db: Database, family_id: int) -> None:
+    """Rewrite the family's search terms from its MRNs, names and phone numbers.
+
+    Call after any write that changes them (inside the same transaction).
+    """
+    mrns = [
+        r[0]
+        for r in db.execute(
+            "SELECT mrn FROM families WHERE id = :f UNION SELECT mrn FROM infants "
+            "WHERE family_id = :f AND mrn IS NOT NULL",
+            {"f": family_id},
+        )
+    ]
+    names = [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM infants WHERE family_id = :f UNION ALL "
+            "SELECT name FROM caregivers WHERE family_id = :f",
+            {"f": family_id},
+        )
+    ]
+    phones = [
+        r[0] for r in db.execute("SELECT phone FROM caregivers WHERE family_id = ?", [family_id])
+    ]
+    db.execute("DELETE FROM search_terms WHERE family_id = ?", [family_id])
+    db.conn.executemany(
+        "INSERT INTO search_terms (term, family_id) VALUES (?, ?)",
+        [(t, family_id) for t in search_keys.family_terms(mrns, names, phones)],
+    )
 
 
 def _owned(db: Database, table: str, row_id: int, family_id: int) -> None:
@@ -118,32 +162,54 @@ def _owned(db: Database, table: str, row_id: int, family_id: int) -> None:
         raise StaleEdit()
 
 
+# Enough candidates per probe to rank well; a one-letter name would otherwise match the unit.
+PROBE_LIMIT = 500
+
+
 def search(db: Database, query: str, limit: int = 50) -> list[dict]:
-    """Families whose MRN starts with, or an infant's or caregiver's name contains, the query."""
-    q = query.strip()
-    if not q:
+    """Families found by MRN start or end, phone digits or name words (accents and case
+    ignored), best match first, then the latest admission."""
+    probes = search_keys.probes(query)
+    if not probes:
         return []
-    like = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return list(
-        db.query(
-            """
-            SELECT f.id, f.mrn, f.admission_date, f.discharge_date,
-              (SELECT group_concat(name, ', ') FROM infants i WHERE i.family_id = f.id) AS infants,
-              (SELECT group_concat(name, ', ') FROM caregivers c WHERE c.family_id = f.id)
-                AS caregivers
-            FROM families f
-            WHERE f.id IN (
-              SELECT id FROM families WHERE mrn = :q OR mrn LIKE :prefix ESCAPE '\\'
-              UNION SELECT family_id FROM caregivers
-                WHERE name LIKE :prefix ESCAPE '\\' OR name LIKE :word ESCAPE '\\'
-              UNION SELECT family_id FROM infants
-                WHERE name LIKE :prefix ESCAPE '\\' OR name LIKE :word ESCAPE '\\'
-            )
-            ORDER BY f.admission_date DESC LIMIT :limit
-            """,
-            {"q": q, "prefix": like + "%", "word": "% " + like + "%", "limit": limit},
+    hits = []
+    for probe in probes:
+        for found, family_id in db.execute(
+            "SELECT term, family_id FROM search_terms WHERE term >= ? AND term < ? LIMIT ?",
+            [probe.prefix, probe.prefix + "\uffff", PROBE_LIMIT],
+        ):
+            hits.append((family_id, probe, found == probe.prefix))
+    # Families entered before their terms were written (a direct import) by exact MRN.
+    exact = family_by_mrn(db, query.strip().upper())
+    if exact:
+        hits.append((exact, probes[0], True))
+    groups = len({p.group for p in probes})
+    scores = search_keys.rank(hits, groups)
+    if not scores:
+        return []
+    ids = sorted(scores, key=lambda f: scores[f])[: limit * 4]
+    rows = {
+        row["id"]: row
+        for row in db.query(
+            f"""SELECT f.id, f.mrn, f.admission_date, f.discharge_date,
+                 (SELECT group_concat(name, ', ') FROM infants i WHERE i.family_id = f.id)
+                   AS infants,
+                 (SELECT group_concat(mrn, ', ') FROM infants i WHERE i.family_id = f.id)
+                   AS infant_mrns,
+                 (SELECT group_concat(name, ', ') FROM caregivers c WHERE c.family_id = f.id)
+                   AS caregivers
+               FROM families f WHERE f.id IN ({", ".join("?" * len(ids))})""",  # noqa: S608
+            ids,
         )
+    }
+    ordered = sorted(
+        rows.values(), key=lambda r: (scores[r["id"]], _newest_first(r["admission_date"]))
     )
+    return ordered[:limit]
+
+
+def _newest_first(day: str) -> int:
+    return -dt.date.fromisoformat(day).toordinal()
 
 
 def family_screenings(db: Database, family_id: int) -> list[dict]:
@@ -181,36 +247,3 @@ def open_alerts(db: Database, family_id: int | None = None) -> list[dict]:
             {"fid": family_id},
         )
     )
-
-
-def active_families(db: Database) -> list[dict]:
-    """Families in the unit or discharged in the last 30 days, each with its caregivers and
-    screenings (the fields the due-list needs), in three queries whatever the unit's size."""
-    cutoff = {"cutoff": (timeutil.today() - dt.timedelta(days=30)).isoformat()}
-    families = list(
-        db.query(
-            """SELECT * FROM families WHERE discharge_date IS NULL OR discharge_date >= :cutoff
-               ORDER BY admission_date""",
-            cutoff,
-        )
-    )
-    by_id = {f["id"]: f | {"caregivers": [], "screenings": []} for f in families}
-    for row in db.query(
-        """SELECT c.* FROM caregivers c JOIN families f ON f.id = c.family_id
-           WHERE f.discharge_date IS NULL OR f.discharge_date >= :cutoff ORDER BY c.id""",
-        cutoff,
-    ):
-        by_id[row["family_id"]]["caregivers"].append(row)
-    for row in db.query(
-        """SELECT s.id, s.family_id, s.caregiver_id, s.status, s.timepoint, s.instruments,
-                  s.completed_at, s.result
-           FROM screenings s JOIN families f ON f.id = s.family_id
-           WHERE f.discharge_date IS NULL OR f.discharge_date >= :cutoff""",
-        cutoff,
-    ):
-        row["instruments"] = json.loads(row["instruments"])
-        row["result"] = json.loads(row["result"]) if row["result"] else None
-        by_id[row["family_id"]]["screenings"].append(row)
-    for family in by_id.values():
-        family["caregiver_names"] = ", ".join(c["name"] for c in family["caregivers"])
-    return list(by_id.values())

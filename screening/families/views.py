@@ -12,12 +12,17 @@ from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 
 from screening.core import schedule
 from screening.families import store as family_data
+from screening.families import worklist as worklist_store
 from screening.families.forms import FamilyForm
 from screening.families.forms import SearchForm
+from screening.families.forms import form_data
+from screening.families.forms import language_mismatch
+from screening.families.forms import new_family_data
 from screening.platform import audit
 from screening.platform import codes
 from screening.platform import timeutil
@@ -25,6 +30,7 @@ from screening.platform.db import get_db
 from screening.platform.db import write
 from screening.platform.roles import allow
 from screening.referrals import store as referral_data
+from screening.screenings import alerts as alert_store
 from screening.screenings.forms import StartForm
 from screening.screenings.forms import default_instruments
 from screening.screenings.forms import instrument_choices
@@ -64,28 +70,18 @@ def due_for(family: dict, screenings: list[dict]) -> list[schedule.Due]:
 @bp.route("/families")
 @allow("social_worker")
 def worklist():
-    """The unit worklist: open alerts, screenings in progress, families due for screening."""
+    """The unit worklist: open alerts, interrupted screenings, completed ones waiting to be
+    closed (and why), and families due for screening, each list in bounded pages."""
     db = get_db()
     today = timeutil.today()
-    due_rows = []
-    for family in family_data.active_families(db):
-        items = due_for(family, family["screenings"])
-        if items:
-            due_rows.append({"family": family, "items": items})
-    in_progress = list(
-        db.query(
-            """SELECT s.id, s.family_id, s.timepoint, s.updated_at, f.mrn, c.name AS caregiver_name
-               FROM screenings s JOIN families f ON f.id = s.family_id
-               JOIN caregivers c ON c.id = s.caregiver_id
-               WHERE s.status IN ('in_progress', 'completed') ORDER BY s.updated_at"""
-        )
-    )
+    args = request.args
     audit.record("view", "worklist", "")
     return render_template(
         "families/worklist.html",
-        alerts=family_data.open_alerts(db),
-        in_progress=in_progress,
-        due_rows=due_rows,
+        alerts=alert_store.urgent(db, limit=worklist_store.PAGE_SIZE),
+        interrupted=worklist_store.interrupted(db, args.get("interrupted")),
+        waiting=worklist_store.waiting_to_close(db, args.get("waiting")),
+        due=worklist_store.due(db, today, lambda f: due_for(f, f["screenings"]), args.get("due")),
         today=today,
         search=SearchForm(),
     )
@@ -122,9 +118,7 @@ def create():
             flash("Family added.", "success")
             return redirect(url_for("families.show", family_id=family_id))
     elif not form.is_submitted():
-        form.language.data = "en"
-        form.insurance.data = "unknown"
-        form.admission_date.data = timeutil.today()
+        form = FamilyForm(data=new_family_data(timeutil.today()))
     return render_template("families/edit.html", form=form, duplicate=duplicate, family=None)
 
 
@@ -157,37 +151,9 @@ def edit(family_id: int):
             flash("Family updated.", "success")
             return redirect(url_for("families.show", family_id=family_id))
     elif not form.is_submitted():
-        _fill(form, family)
+        form = FamilyForm(data=form_data(family))
     audit.record("view", "family", family_id, detail="edit")
     return render_template("families/edit.html", form=form, duplicate=duplicate, family=family)
-
-
-def _fill(form: FamilyForm, family: dict) -> None:
-    import datetime as dt
-
-    form.version.data = family["version"]
-    form.mrn.data = family["mrn"]
-    form.admission_date.data = dt.date.fromisoformat(family["admission_date"])
-    if family["discharge_date"]:
-        form.discharge_date.data = dt.date.fromisoformat(family["discharge_date"])
-    form.race_ethnicity.data = family["race_ethnicity"]
-    form.insurance.data = family["insurance"]
-    form.zip.data = family["zip"]
-    form.language.data = family["language"]
-    form.interpreter_needed.data = bool(family["interpreter_needed"])
-    for entry, infant in zip(form.infants, family["infants"], strict=False):
-        entry.form.id.data = infant["id"]
-        entry.form.name.data = infant["name"]
-        entry.form.dob.data = dt.date.fromisoformat(infant["dob"])
-        entry.form.ga_weeks.data = infant["ga_weeks"]
-        entry.form.ga_days.data = infant["ga_days"]
-    for entry, caregiver in zip(form.caregivers, family["caregivers"], strict=False):
-        entry.form.id.data = caregiver["id"]
-        entry.form.name.data = caregiver["name"]
-        entry.form.respondent.data = caregiver["respondent"]
-        entry.form.phone.data = caregiver["phone"]
-        entry.form.language.data = caregiver["language"]
-        entry.form.interpreter_needed.data = bool(caregiver["interpreter_needed"])
 
 
 @bp.route("/families/<int:family_id>")
@@ -221,6 +187,7 @@ def show(family_id: int):
         referrals=referrals,
         today=timeutil.today(),
         codes=codes,
+        language_mismatch=language_mismatch(family),
     )
 
 

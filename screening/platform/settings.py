@@ -20,9 +20,15 @@ class Defaults:
     UNIT_ADDRESS = ""
     UNIT_PHONE = ""
     UNIT_LOGO = None  # path to a PNG/JPEG inside the instance folder
+    # IANA zone of the unit: every time shown to a person, and "today", are in it (storage is
+    # UTC). A US default because the shipped instruments and resources are US ones.
+    UNIT_TIMEZONE = "America/New_York"
     # Mental-health instruments given to each parent: phq9 + gad7 until the site holds EPDS wording.
     MENTAL_HEALTH_INSTRUMENTS = ("phq9", "gad7")
     FAMILY_INSTRUMENTS = ("ahc_core", "nicu_needs")
+    # The order questionnaires run in; None = family social needs, then PHQ-9, then GAD-7
+    # (core/offer.py DEFAULT_ORDER). Instruments not listed follow.
+    INSTRUMENT_ORDER: tuple | None = None
     # Overrides of the scoring settings that forms/*.yaml declare with their defaults, e.g.
     # {"epds_threshold_partner": 11, "phq2_always_full": True}.
     SCORING_SETTINGS: dict = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms import HiddenField
@@ -14,8 +15,11 @@ from wtforms import widgets
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import Optional
+from wtforms.validators import Regexp
 
 from screening.core.instruments import DECLINED
+from screening.core.offer import instrument_order
+from screening.core.offer import offerable
 from screening.platform import codes
 from screening.platform.instruments import get_registry
 from screening.platform.ui_text import text as t
@@ -186,9 +190,12 @@ class UnlockForm(FlaskForm):
 
 
 def instrument_choices() -> list:
-    """Every instrument in force, for the start form."""
+    """Instruments that may be offered (never a placeholder), in the site's order."""
     registry = get_registry()
-    return choices((i.id, i.title.get("en", i.id)) for i in registry.instruments.values())
+    offered = instrument_order(
+        registry, offerable(registry), current_app.config.get("INSTRUMENT_ORDER")
+    )
+    return choices((i, registry.get(i).title.get("en", i)) for i in offered)
 
 
 def default_instruments(family: dict, caregiver: dict, screenings: list[dict]) -> list[str]:
@@ -203,4 +210,20 @@ def default_instruments(family: dict, caregiver: dict, screenings: list[dict]) -
         chosen.extend(family_level)
     if caregiver["respondent"] in codes.PARENTS:
         chosen.extend(cfg["MENTAL_HEALTH_INSTRUMENTS"])
-    return chosen
+    usable = set(offerable(get_registry()))
+    return [i for i in chosen if i in usable]
+
+
+class CorrectionForm(FlaskForm):
+    """One answer corrected on the results page; the new value posts as `value`."""
+
+    instrument = HiddenField(validators=[DataRequired(), Regexp(r"^[a-z0-9_]{1,40}$")])
+    item = HiddenField(validators=[DataRequired(), Regexp(r"^[a-z0-9_]{1,40}$")])
+    version = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])
+    reason = TextAreaField(
+        _l("Why it changes (required)"),
+        validators=[
+            DataRequired(_l("Give the reason for the correction.")),
+            Length(min=5, max=500, message=_l("Give the reason in 5 to 500 characters.")),
+        ],
+    )

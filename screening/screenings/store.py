@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from screening.core.answer_sheet import Words
 from screening.core.instruments import DECLINED
 from screening.core.instruments import visible_items
 from screening.core.scoring import score
@@ -15,6 +16,7 @@ from screening.platform import timeutil
 from screening.platform.db import insert_row
 from screening.platform.db import one
 from screening.platform.db import update_row
+from screening.screenings.alerts import raise_alerts
 
 
 @dataclass(frozen=True)
@@ -140,21 +142,19 @@ def save_page(
     return updated
 
 
-def complete(
+def store_result(
     db: Database,
     screening: dict,
     registry,
     settings: dict,
-    user_id: int,
-    suggest=None,
+    words: Words,
     answers: dict | None = None,
 ) -> dict:
-    """Score the answers and store result, domain results, alerts and referral suggestions."""
+    """Score the answers and store the result, domain results and alerts (no status change)."""
     if answers is None:
         answers = load_answers(db, screening["id"])
     answers = {i: answers.get(i, {}) for i in screening["instruments"]}
     result = score(registry, screening["respondent"], answers, settings)
-    stamp = timeutil.iso()
     sid = screening["id"]
     db.execute("DELETE FROM domain_results WHERE screening_id = ?", [sid])
     db.conn.executemany(
@@ -165,27 +165,30 @@ def complete(
             for domain, o in result["domains"].items()
         ],
     )
-    if not one(db, "SELECT 1 FROM alerts WHERE screening_id = ?", [sid]):
-        for alert in result["alerts"]:
-            insert_row(
-                db,
-                "alerts",
-                {
-                    "screening_id": sid,
-                    "family_id": screening["family_id"],
-                    "kind": alert["kind"],
-                    "instrument": alert.get("instrument", ""),
-                    "item": alert.get("item", ""),
-                    "created_at": stamp,
-                },
-            )
+    raise_alerts(db, screening, registry, result["alerts"], answers, words)
+    update_row(db, "screenings", sid, {"result": json.dumps(result)})
+    return result
+
+
+def complete(
+    db: Database,
+    screening: dict,
+    registry,
+    settings: dict,
+    user_id: int,
+    words: Words,
+    suggest=None,
+    answers: dict | None = None,
+) -> dict:
+    """Score the answers and store result, domain results, alerts and referral suggestions."""
+    result = store_result(db, screening, registry, settings, words, answers)
+    stamp = timeutil.iso()
     update_row(
         db,
         "screenings",
-        sid,
+        screening["id"],
         {
             "status": "completed",
-            "result": json.dumps(result),
             "completed_at": stamp,
             "updated_at": stamp,
             "updated_by": user_id,
@@ -196,10 +199,119 @@ def complete(
         suggest(
             db,
             family_id=screening["family_id"],
-            screening_id=sid,
+            screening_id=screening["id"],
             caregiver_id=screening["caregiver_id"],
             result=result,
             language=screening["language"],
             user_id=user_id,
         )
     return result
+
+
+def record_correction(
+    db: Database, screening_id: int, instrument: str, item: str, old, new, reason: str, user_id: int
+) -> None:
+    """Keep the old value of a corrected answer with the reason, and store the new one."""
+    stamp = timeutil.iso()
+
+    def stored(value) -> tuple:
+        return (
+            (None, 0)
+            if value is None
+            else (None, 1)
+            if value == DECLINED
+            else (json.dumps(value), 0)
+        )
+
+    (old_value, old_declined), (new_value, new_declined) = stored(old), stored(new)
+    insert_row(
+        db,
+        "answer_history",
+        {
+            "screening_id": screening_id,
+            "instrument": instrument,
+            "item": item,
+            "old_value": old_value,
+            "old_declined": old_declined,
+            "new_value": new_value,
+            "new_declined": new_declined,
+            "reason": reason,
+            "changed_at": stamp,
+            "changed_by": user_id,
+        },
+    )
+    db.conn.execute(
+        """INSERT INTO answers (screening_id, instrument, item, value, declined, answered_at,
+             answered_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (screening_id, instrument, item) DO UPDATE SET value = excluded.value,
+             declined = excluded.declined, answered_at = excluded.answered_at,
+             answered_by = excluded.answered_by""",
+        [screening_id, instrument, item, new_value, new_declined, stamp, user_id],
+    )
+
+
+def answer_history(db: Database, screening_id: int) -> list[dict]:
+    """Corrections of a screening's answers, newest first, with who made them."""
+    rows = db.query(
+        """SELECT h.*, u.display_name AS changed_by_name FROM answer_history h
+           LEFT JOIN users u ON u.id = h.changed_by WHERE h.screening_id = ?
+           ORDER BY h.id DESC""",
+        [screening_id],
+    )
+    out = []
+    for row in rows:
+        for side in ("old", "new"):
+            value = row[f"{side}_value"]
+            row[side] = (
+                DECLINED if row[f"{side}_declined"] else (json.loads(value) if value else None)
+            )
+        out.append(row)
+    return out
+
+
+def create_screening(
+    db: Database,
+    family_id: int,
+    form: dict,
+    instruments: list[str],
+    declined: bool,
+    user_id: int,
+) -> tuple[int, bool]:
+    """Insert a screening (or a declined offer) unless its request token was used already.
+
+    Returns (screening id, created): a double tap finds the first tap's screening.
+    """
+    row = one(db, "SELECT id FROM screenings WHERE request_token = ?", [form["request_token"]])
+    if row:
+        return row["id"], False
+    stamp = timeutil.iso()
+    screening_id = insert_row(
+        db,
+        "screenings",
+        {
+            "family_id": family_id,
+            "caregiver_id": int(form["caregiver_id"]),
+            "timepoint": form["timepoint"],
+            "mode": form["mode"],
+            "language": form["language"],
+            "instruments": json.dumps(instruments),
+            "status": "declined" if declined else "in_progress",
+            "decline_reason": form["decline_reason"] if declined else None,
+            "request_token": form["request_token"],
+            "started_by": user_id,
+            "started_at": stamp,
+            "updated_by": user_id,
+            "updated_at": stamp,
+        },
+    )
+    return screening_id, True
+
+
+def touch(db: Database, screening_id: int, user_id: int, **changes: object) -> None:
+    """Bump the screening's version (open pages then see a stale save) with `changes`."""
+    db.conn.execute(
+        "UPDATE screenings SET version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?",
+        [timeutil.iso(), user_id, screening_id],
+    )
+    if changes:
+        update_row(db, "screenings", screening_id, changes)

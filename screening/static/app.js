@@ -15,7 +15,18 @@
     var timer;
     var reset = function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(function () { window.location.assign(lock.dataset.lockUrl); }, limit);
+      timer = window.setTimeout(function () {
+        // Save what is on the page before locking: the lock screen says the answers are saved.
+        var questions = document.querySelector("form.questions");
+        if (questions) {
+          var action = document.createElement("input");
+          action.type = "hidden"; action.name = "action"; action.value = "lock";
+          questions.appendChild(action);
+          questions.submit();
+        } else {
+          window.location.assign(lock.dataset.lockUrl);
+        }
+      }, limit);
     };
     // Reading a long page counts as activity too: a parent may scroll without tapping.
     ["click", "keydown", "touchstart", "pointerdown", "input", "scroll"].forEach(function (name) {
