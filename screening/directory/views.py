@@ -20,6 +20,7 @@ from screening.directory.forms import ImportForm
 from screening.directory.forms import ServiceForm
 from screening.directory.store import TEXT_FIELDS
 from screening.directory.store import all_services
+from screening.directory.store import parse_priorities
 from screening.directory.store import save_records
 from screening.directory.store import service_by_number
 from screening.directory.store import services_with_staleness
@@ -47,6 +48,8 @@ def _record_from_form(form: ServiceForm, service_id: str, active: int) -> dict:
         category=form.category.data,
         domains=form.domains.data or [],
         languages=[c.strip() for c in form.languages.data.split(",") if c.strip()],
+        tags=[t.strip() for t in (form.tags.data or "").split(",") if t.strip()],
+        priorities=parse_priorities(form.priorities.data or ""),
         last_verified=form.last_verified.data.isoformat() if form.last_verified.data else None,
         sensitive=form.sensitive.data,
         placeholder=form.placeholder.data,
@@ -70,10 +73,19 @@ def services():
     )
 
 
+def _as_form_data(service: dict) -> dict:
+    # The lists are edited as comma-separated text.
+    return {
+        **service,
+        "languages": ", ".join(service["languages"]),
+        "tags": ", ".join(service["tags"]),
+        "priorities": ", ".join(f"{k}={v}" for k, v in service["priorities"].items()),
+    }
+
+
 def _edit(service: dict | None):
-    form = ServiceForm(data=service) if service else ServiceForm()
+    form = ServiceForm(data=_as_form_data(service)) if service else ServiceForm()
     if service and not form.is_submitted():
-        form.languages.data = ", ".join(service["languages"])
         if service.get("last_verified"):
             form.last_verified.data = dt.date.fromisoformat(service["last_verified"][:10])
     if form.validate_on_submit():
