@@ -20,6 +20,7 @@ from screening.directory.forms import ImportForm
 from screening.directory.forms import ServiceForm
 from screening.directory.store import TEXT_FIELDS
 from screening.directory.store import all_services
+from screening.directory.store import gaps_by_domain
 from screening.directory.store import parse_priorities
 from screening.directory.store import save_records
 from screening.directory.store import service_by_number
@@ -62,14 +63,20 @@ def _record_from_form(form: ServiceForm, service_id: str, active: int) -> dict:
 @allow("admin")
 def services():
     """The directory, with services not verified for 12 months flagged."""
-    rows = services_with_staleness(get_db())
+    return _services_page(ImportForm(), None)
+
+
+def _services_page(upload: ImportForm, problems: list[str] | None) -> str:
+    db = get_db()
+    rows = services_with_staleness(db)
     return render_template(
         "directory/services.html",
         services=rows,
         action=ActionForm(),
-        upload=ImportForm(),
-        problems=None,
+        upload=upload,
+        problems=problems,
         stale_count=sum(r["stale"] and r["active"] for r in rows),
+        gaps=gaps_by_domain(db),
     )
 
 
@@ -179,18 +186,7 @@ def import_hsds():
                 )
             flash(f"Imported {len(records)} services: {added} new, {updated} updated.", "success")
             return redirect(url_for("directory.services"))
-    rows = services_with_staleness(get_db())
-    return (
-        render_template(
-            "directory/services.html",
-            services=rows,
-            action=ActionForm(),
-            upload=form,
-            problems=problems,
-            stale_count=sum(r["stale"] and r["active"] for r in rows),
-        ),
-        400,
-    )
+    return _services_page(form, problems), 400
 
 
 @bp.route("/export")
