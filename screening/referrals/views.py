@@ -318,6 +318,7 @@ def template_helpers() -> dict:
         "attempt_results": wording.RESULTS,
         "need_words": wording.NEEDS,
         "match_reasons": wording.reasons,
+        "language_name": wording.language_name,
         "active_services": lambda: all_services(get_db(), active_only=True),
         "today_iso": lambda: timeutil.today().isoformat(),
     }
