@@ -237,3 +237,16 @@ def test_spanish_letter_has_no_english_sentence_from_the_directory(db, sw_client
     leaked = [s for s in english if " ".join(s.split()) in text]
     assert not leaked
     assert "Servicio de intérpretes del hospital" in text  # the Spanish service name
+
+
+def test_accepting_several_is_all_or_nothing(db, sw_client):
+    fid, cid = family(db)
+    _sid, (food, diapers) = screened(db, fid, cid, result_for(["food", "infant_supplies"]))
+    stale = row(db, diapers)["version"]
+    post(sw_client, db, diapers, "note", note="called the family")
+    picks = [f"{food}:{row(db, food)['version']}", f"{diapers}:{stale}"]
+    page = sw_client.post(
+        f"/referrals/families/{fid}/accept", data={"pick": picks}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Nothing was saved" in page
+    assert {row(db, food)["status"], row(db, diapers)["status"]} == {"suggested"}
