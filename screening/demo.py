@@ -439,8 +439,15 @@ def _referrals(db, family_id, screening_id, caregiver_id, result, worker, n):
                 changes |= {"sent_at": stamp, "follow_up_due": due}
             if step in ("connected", "not_connected", "declined"):
                 changes["closed_at"] = stamp
+            if step == "connected":
+                changes["outcome"] = ["need_met", "need_partly_met", "need_not_met", "unknown"][
+                    n % 4
+                ]
             if step == "not_connected":
                 changes["reason"] = ["unreachable", "no_capacity", "not_eligible"][n % 3]
+                if changes["reason"] == "unreachable":
+                    # "Unreachable" is only offered after the configured contact attempts.
+                    changes["attempts"] = _attempts(db, rid, worker, 3)
             db["referrals"].update(rid, changes)
             db["referral_events"].insert(
                 {
@@ -454,6 +461,25 @@ def _referrals(db, family_id, screening_id, caregiver_id, result, worker, n):
                 }
             )
             previous = step
+
+
+def _attempts(db, referral_id, worker, count):
+    """Unanswered phone calls two days apart, the last one today."""
+    today = timeutil.today()
+    for k in range(count):
+        day = (today - dt.timedelta(days=2 * (count - 1 - k))).isoformat()
+        db["referral_attempts"].insert(
+            {
+                "referral_id": referral_id,
+                "on_date": day,
+                "method": "phone",
+                "result": "no_answer",
+                "next_try": None,
+                "at": timeutil.iso(),
+                "user_id": worker,
+            }
+        )
+    return count
 
 
 HISTORY_FAMILIES = 900

@@ -8,13 +8,16 @@ import shutil
 import subprocess
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import format_date
 
 from screening.core import letters
 from screening.platform import timeutil
-from screening.referrals.store import build_letter
+from screening.referrals import letter_data
+from screening.referrals.letter_data import letterhead
 from screening.referrals.store import change_status
 from screening.referrals.store import create_suggestions
-from screening.referrals.store import letterhead
+from screening.referrals.wording import letter_words
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 
@@ -128,19 +131,31 @@ def head(app):
     return letterhead(app.config, app.instance_path)
 
 
+def build_letter(app, db, fid, **kw):
+    with app.test_request_context():
+        return letter_data.build_letter(db, fid, head=head(app), secret=b"test", **kw)
+
+
+def words(app, lang, private=False):
+    """The letter's fixed wording as the catalogue gives it in `lang`."""
+    with app.test_request_context(), force_locale(lang):
+        return letter_words(private=private)
+
+
 def test_spanish_family_letter_lists_accepted_services_with_accents(app, db, family, tmp_path):
     fid, _mother, _partner = family
     app.config.update(UNIT_NAME="UCIN Hospital Niño Jesús", UNIT_PHONE="(555) 010-2000")
-    built = build_letter(db, fid, head=head(app))
+    built = build_letter(app, db, fid)
     assert built.language == "es"
     text = pdf_text(letters.render([built]), tmp_path)
-    assert "Servicios para ayudar a su familia" in text
+    spanish = words(app, "es")
+    assert spanish["title"] in text
     assert "UCIN Hospital Niño Jesús" in text
-    assert "Para qué sirve" in text and "Teléfono de la unidad" in text
-    # food -> 211 ranks first for a Spanish speaker (WIC serves food too, ranked on verification).
+    assert spanish["for"] in text and spanish["unit_phone"] in text
+    # Service names in Spanish from the directory; never the catch-all 211 for food.
     names = [s.name for s in built.services]
-    assert "In-unit lactation service" in names
-    assert any(n in names for n in ("211", "WIC (Women, Infants, and Children)"))
+    assert "Servicio de lactancia de la unidad" in names
+    assert "211" not in names
     # Spanish descriptions from the directory, accents intact.
     assert "extraerse leche" in text.replace("\n", " ")
     assert worker(db)["display_name"] in text
@@ -148,7 +163,7 @@ def test_spanish_family_letter_lists_accepted_services_with_accents(app, db, fam
 
 def test_family_letter_never_shows_safety_or_mental_health_services(app, db, family, tmp_path):
     fid, _mother, _partner = family
-    text = pdf_text(letters.render([build_letter(db, fid, head=head(app))]), tmp_path)
+    text = pdf_text(letters.render([build_letter(app, db, fid)]), tmp_path)
     for secret in (
         "Domestic Violence",
         "799-7233",
@@ -166,45 +181,47 @@ def test_family_letter_never_shows_safety_or_mental_health_services(app, db, fam
 
 def test_private_letter_goes_to_the_parent_who_accepted_it(app, db, family, tmp_path):
     fid, mother, partner = family
-    mine = build_letter(db, fid, head=head(app), caregiver_id=mother, language="en")
+    mine = build_letter(app, db, fid, caregiver_id=mother, language="en")
     text = pdf_text(letters.render([mine]), tmp_path)
-    assert "Services for you (private)" in text and "This letter is for you alone." in text
+    private = words(app, "en", private=True)
+    assert private["title"] in text and private["greeting"] in text
     assert "National Domestic Violence Hotline" in text and "799-7233" in text
     assert "In-unit lactation" not in text  # family services stay on the family letter
-    theirs = build_letter(db, fid, head=head(app), caregiver_id=partner, language="en")
+    theirs = build_letter(app, db, fid, caregiver_id=partner, language="en")
     assert theirs.services == ()
 
 
 def test_only_accepted_or_later_referrals_are_listed(app, db, tmp_path):
     fid, (mother, _p) = add_family(db, language="en")
     _, ids = screened(db, fid, mother, positive("food", "infant_supplies"), language="en")
-    built = build_letter(db, fid, head=head(app))
+    built = build_letter(app, db, fid)
     assert built.services == ()
-    text = pdf_text(letters.render([built]), tmp_path)
-    assert "No services have been chosen yet" in text
     accept(db, app, ids[:1])
     accept(db, app, ids[1:], to="declined")
-    assert len(build_letter(db, fid, head=head(app)).services) == 1
+    assert len(build_letter(app, db, fid).services) == 1
 
 
 def test_language_override_and_fallback(app, db, family):
     fid, *_ = family
-    assert build_letter(db, fid, head=head(app), language="en").language == "en"
+    assert build_letter(app, db, fid, language="en").language == "en"
     db["families"].update(fid, {"language": "vi"})
-    assert build_letter(db, fid, head=head(app)).language == "en"
-    assert build_letter(db, 999999, head=head(app)) is None
+    assert build_letter(app, db, fid).language == "en"
+    assert build_letter(app, db, 999999) is None
 
 
-def test_hostile_text_is_escaped_and_never_breaks_the_pdf(tmp_path):
+def test_hostile_text_is_escaped_and_never_breaks_the_pdf(app, tmp_path):
     nasty = (
         '<b>Tom & "Jerry"</b> <para> </font> 😀👶🏽 שלום עליכם مرحبا \x00\x07 '
         + "Ñ" * 600
         + " 漢字"
     )
+    with app.test_request_context(), force_locale("es"):
+        day = format_date(dt.date(2026, 11, 22), format="long")
     letter = letters.Letter(
         language="es",
         letterhead=letters.Letterhead(name=nasty, address="<script>", phone="&amp;"),
-        date=dt.date(2026, 11, 22),
+        date_text=day,
+        words=dict.fromkeys(letters.WORD_KEYS, nasty),
         worker_name=nasty,
         services=[letters.LetterService(name=nasty, description=nasty, what_to_bring=nasty)],
     )
@@ -226,7 +243,7 @@ def test_hostile_text_is_escaped_and_never_breaks_the_pdf(tmp_path):
 def test_font_is_embedded(tmp_path, app, db, family):
     fid, *_ = family
     path = tmp_path / "f.pdf"
-    path.write_bytes(letters.render([build_letter(db, fid, head=head(app))]))
+    path.write_bytes(letters.render([build_letter(app, db, fid)]))
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True).stdout.decode()
     rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
     assert rows and all(r[-5] == "yes" for r in rows)  # the "emb" column
@@ -237,13 +254,13 @@ def test_page_renders_to_png_with_logo_from_instance_folder(app, db, family, tmp
     fid, *_ = family
     # Make a logo: render a page of a letter to PNG and use it as the unit logo.
     first = tmp_path / "first.pdf"
-    first.write_bytes(letters.render([build_letter(db, fid, head=head(app))]))
+    first.write_bytes(letters.render([build_letter(app, db, fid)]))
     subprocess.run(
         ["pdftoppm", "-png", "-r", "20", "-singlefile", str(first), app.instance_path + "/logo"],
         check=True,
     )
     app.config["UNIT_LOGO"] = "logo.png"
-    with_logo = letters.render([build_letter(db, fid, head=head(app))])
+    with_logo = letters.render([build_letter(app, db, fid)])
     assert len(with_logo) > len(first.read_bytes()) + 500  # the image is in the file
     app.config["UNIT_LOGO"] = "../../etc/passwd"
     assert head(app).logo is None
@@ -269,7 +286,7 @@ def test_page_renders_to_png_with_logo_from_instance_folder(app, db, family, tmp
 
 def test_many_letters_in_one_pdf_each_start_a_page(app, db, family, tmp_path):
     fid, *_ = family
-    one = build_letter(db, fid, head=head(app))
+    one = build_letter(app, db, fid)
     path = tmp_path / "batch.pdf"
     path.write_bytes(letters.render([one, one, one]))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout.decode()
@@ -285,7 +302,7 @@ def test_cli_writes_a_letter_and_refuses_an_unknown_family(app, db, family, runn
     out = tmp_path / "cli.pdf"
     result = runner.invoke(args=["letter", str(fid), "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert "Services to help your family" in pdf_text(out.read_bytes(), tmp_path)
+    assert words(app, "en")["title"] in pdf_text(out.read_bytes(), tmp_path)
     missing = runner.invoke(args=["letter", "999999", "--out", str(tmp_path / "x.pdf")])
     assert missing.exit_code == 2
     assert "no family with id 999999" in missing.output

@@ -7,9 +7,12 @@ import shutil
 import subprocess
 
 import pytest
+from flask_babel import force_locale
 
 from screening.platform import timeutil
 from screening.referrals.store import create_suggestions
+from screening.referrals.wording import letter_words
+from screening.referrals.wording import paper_words
 
 
 def positive(*domains, wants="yes"):
@@ -85,6 +88,8 @@ def row(db, rid):
 
 def post_status(client, db, rid, to, *, version=None, follow=True, **extra):
     data = {"to": to, "version": version or row(db, rid)["version"], **extra}
+    if to in ("declined", "connected", "not_connected"):
+        data.setdefault("confirm", "y")  # the page's confirmation step
     return client.post(f"/referrals/{rid}/status", data=data, follow_redirects=follow)
 
 
@@ -93,6 +98,12 @@ def service_name(db, rid):
         "SELECT s.name FROM referrals r JOIN services s ON s.id = r.service_id WHERE r.id = ?",
         [rid],
     ).fetchone()[0]
+
+
+def letter_wording(app, lang):
+    """The letter's fixed wording as the catalogue gives it in `lang`."""
+    with app.test_request_context(), force_locale(lang):
+        return letter_words(private=False)
 
 
 def pdf_text(data: bytes, tmp_path) -> str:
@@ -116,7 +127,8 @@ def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_clie
     page = post_status(sw_client, db, rid, "accepted").get_data(as_text=True)
     assert "Referral marked accepted." in page
     assert row(db, rid)["owner_id"] is not None
-    assert f"/families/{fid}" in sw_client.get("/referrals").get_data(as_text=True)
+    accepted = sw_client.get("/referrals?status=accepted").get_data(as_text=True)
+    assert f"/families/{fid}" in accepted
 
     letter = sw_client.get(f"/referrals/families/{fid}/letter?lang=es")
     assert letter.status_code == 200 and letter.mimetype == "application/pdf"
@@ -124,17 +136,22 @@ def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_clie
     assert re.fullmatch(r'inline; filename="referral-letter-[0-9a-f]{12}\.pdf"', disposition)
     assert letter.headers["Cache-Control"] == "no-store"
     text = pdf_text(letter.data, tmp_path)
-    assert "Servicios para ayudar a su familia" in text and "Para qué sirve" in text
-    assert service_name(db, rid) in text
+    spanish = letter_wording(app, "es")
+    assert spanish["title"] in text and spanish["for"] in text
+    spanish_name = db.execute(
+        "SELECT s.name_es FROM referrals r JOIN services s ON s.id = r.service_id WHERE r.id = ?",
+        [rid],
+    ).fetchone()[0]
+    assert spanish_name and spanish_name in text and service_name(db, rid) not in text
     assert "Lucía" not in text and "WEB-" not in text  # no names or record numbers
 
     post_status(sw_client, db, rid, "sent")
     sent = row(db, rid)
     assert sent["follow_up_due"] == timeutil.today().isoformat()
-    worklist = sw_client.get("/referrals").get_data(as_text=True)
+    worklist = sw_client.get("/referrals?status=sent").get_data(as_text=True)
     assert "follow-up due" in worklist and f"/families/{fid}" in worklist
 
-    post_status(sw_client, db, rid, "connected")
+    post_status(sw_client, db, rid, "connected", outcome="need_met")
     assert row(db, rid)["status"] == "connected"
     assert f'/families/{fid}"' not in sw_client.get("/referrals").get_data(as_text=True)
 
@@ -157,7 +174,7 @@ def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_clie
     assert [a[3] for a in audit if a[0] == "referral_status" and a[2] == str(rid)] == [
         "suggested->accepted",
         "accepted->sent",
-        "sent->connected",
+        "sent->connected outcome=need_met",
     ]
     assert ("letter", "family", str(fid), "kind=family lang=es") in audit
 
@@ -168,7 +185,7 @@ def test_worklist_lists_due_items_oldest_first(app, db, sw_client):
     for rid in (first, second):
         post_status(sw_client, db, rid, "accepted")
     db["referrals"].update(second, {"accepted_at": "2026-01-01T08:00:00Z"})
-    page = sw_client.get("/referrals").get_data(as_text=True)
+    page = sw_client.get("/referrals?status=accepted").get_data(as_text=True)
     assert page.index(f"referrals/{second}/status") < page.index(f"referrals/{first}/status")
 
 
@@ -188,6 +205,11 @@ def test_not_connected_needs_a_reason(db, sw_client):
     page = post_status(sw_client, db, rid, "not_connected").get_data(as_text=True)
     assert "Choose why the family did not connect" in page
     assert row(db, rid)["status"] == "sent"
+    for _n in range(3):
+        attempt = {"on": "2026-01-05", "method": "phone", "result": "no_answer"}
+        sw_client.post(
+            f"/referrals/{rid}/attempt", data={**attempt, "version": row(db, rid)["version"]}
+        )
     post_status(sw_client, db, rid, "not_connected", reason="unreachable", note="3 calls")
     closed = row(db, rid)
     assert (closed["status"], closed["reason"]) == ("not_connected", "unreachable")
@@ -204,9 +226,9 @@ def test_illegal_move_is_refused_with_a_message(db, sw_client):
 def test_back_only_redirects_to_local_paths(db, sw_client):
     fid, _c, _s, (rid,) = family_with_suggestions(db, "food")
     response = post_status(sw_client, db, rid, "accepted", follow=False, back="https://evil.test/")
-    assert response.headers["Location"].endswith(f"/families/{fid}")
+    assert response.headers["Location"].endswith(f"/families/{fid}#ref-{rid}")
     response = post_status(sw_client, db, rid, "sent", follow=False, back="/referrals")
-    assert response.headers["Location"].endswith("/referrals")
+    assert response.headers["Location"].endswith(f"/referrals#ref-{rid}")
 
 
 def test_family_page_shows_panel_with_history_and_letter_links(db, sw_client):
@@ -322,7 +344,9 @@ def test_paper_form_has_every_item_in_spanish(app, sw_client, tmp_path):
         position = found
         for option in item.options:
             assert " ".join(option.text["es"].split()) in text
-    assert "Prefiero no contestar" in text
+    with app.test_request_context(), force_locale("es"):
+        decline = paper_words()["decline"]
+    assert decline in text
     assert sw_client.get("/referrals/paper/nope").status_code == 404
 
 

@@ -1,16 +1,17 @@
 """Referral letters as PDF (reportlab) with an embedded TTF font, in English or Spanish.
 
-The caller decides what goes on a letter (privacy rules live in screening.referrals); this
-module only lays it out. Every piece of text is treated as untrusted: escaped for reportlab's
+The caller decides what goes on a letter (privacy rules live in screening.referrals) and
+gives every word already in the letter's language; this module only lays it out. Every
+piece of text is treated as untrusted: escaped for reportlab's
 Paragraph markup and stripped of characters the font cannot draw.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import io
 import os
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -40,60 +41,27 @@ FONT_BOLD = "LetterSans-Bold"
 LANGUAGES = ("en", "es")
 INK = colors.HexColor("#12355b")
 
-MONTHS = {
-    "en": "January February March April May June July August September October November "
-    "December".split(),
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
-    "diciembre".split(),
-}
-TEXT = {
-    "en": {
-        "title": "Services to help your family",
-        "private_title": "Services for you (private)",
-        "greeting": "Dear family,",
-        "private_greeting": "This letter is for you alone.",
-        "intro": "These are the services we talked about. Contacting them is your choice, "
-        "and they are here to help you and your baby.",
-        "private_intro": "These are the services we talked about. Keep this letter in a "
-        "private place. You can call any of them when it is safe for you.",
-        "none": "No services have been chosen yet. Your social worker can help you find "
-        "services at any time.",
-        "for": "What it is for",
-        "phone": "Phone",
-        "website": "Website",
-        "address": "Address",
-        "hours": "Hours",
-        "bring": "What to bring",
-        "eligibility": "Who can use it",
-        "worker": "Your social worker",
-        "contact": "Questions? Call us.",
-        "unit_phone": "Unit phone",
-        "emergency": "In an emergency, call 911.",
-    },
-    "es": {
-        "title": "Servicios para ayudar a su familia",
-        "private_title": "Servicios para usted (privado)",
-        "greeting": "Estimada familia:",
-        "private_greeting": "Esta carta es solo para usted.",
-        "intro": "Estos son los servicios de los que hablamos. Usted decide si los "
-        "contacta; están para ayudarle a usted y a su bebé.",
-        "private_intro": "Estos son los servicios de los que hablamos. Guarde esta carta en "
-        "un lugar privado. Puede llamar a cualquiera de ellos cuando sea seguro para usted.",
-        "none": "Todavía no se ha elegido ningún servicio. Su trabajador social puede "
-        "ayudarle a encontrar servicios en cualquier momento.",
-        "for": "Para qué sirve",
-        "phone": "Teléfono",
-        "website": "Sitio web",
-        "address": "Dirección",
-        "hours": "Horario",
-        "bring": "Qué llevar",
-        "eligibility": "Quién puede usarlo",
-        "worker": "Su trabajador social",
-        "contact": "¿Preguntas? Llámenos.",
-        "unit_phone": "Teléfono de la unidad",
-        "emergency": "En una emergencia, llame al 911.",
-    },
-}
+# Letter wording is given by the caller already translated (the referrals area renders it
+# with Flask-Babel in the letter's language): this module stays free of Flask and of text.
+WORD_KEYS = (
+    "title",
+    "greeting",
+    "intro",
+    "for",
+    "ask_for",
+    "phone",
+    "website",
+    "address",
+    "hours",
+    "bring",
+    "eligibility",
+    "worker",
+    "contact",
+    "unit_phone",
+    "emergency",
+    "fallback",
+    "family_code",
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +86,10 @@ class LetterService:
     hours: str = ""
     what_to_bring: str = ""
     eligibility: str = ""
+    # The needs, in the letter's language, the family should name when they call.
+    ask_for: str = ""
+    # True when some field had no text in the letter's language and is printed in English.
+    fell_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,11 +98,15 @@ class Letter:
 
     language: str
     letterhead: Letterhead
-    date: dt.date
+    date_text: str
+    words: Mapping[str, str]
     worker_name: str = ""
+    worker_title: str = ""
     worker_phone: str = ""
     services: Sequence[LetterService] = field(default_factory=tuple)
     private: bool = False
+    # A short code that carries no PHI, printed in the footer to match letter and cover sheet.
+    family_code: str = ""
 
 
 @functools.cache
@@ -219,14 +195,6 @@ def label(text: str) -> str:
     return f"{text}:"
 
 
-def format_date(day: dt.date, language: str) -> str:
-    """A date written out the way a family reads it, in English or Spanish."""
-    month = MONTHS[language][day.month - 1]
-    if language == "es":
-        return f"{day.day} de {month} de {day.year}"
-    return f"{month} {day.day}, {day.year}"
-
-
 def _logo(path: Path | None) -> list[Flowable]:
     if path is None or not path.is_file():
         return []
@@ -252,21 +220,37 @@ def letterhead_flowables(head: Letterhead) -> list[Flowable]:
     return parts
 
 
-def letter_flowables(letter: Letter) -> list[Flowable]:
+class PageMark(Flowable):
+    """Zero-size marker: records the page it lands on and sets the footer from there on."""
+
+    def __init__(self, key: object, footer: str, marks: dict) -> None:
+        super().__init__()
+        self.key, self.footer, self.marks = key, footer, marks
+        self.width = self.height = 0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.marks[self.key] = self.canv.getPageNumber()
+        self.marks["_footer"] = self.footer
+
+
+def letter_flowables(letter: Letter, marks: dict | None = None) -> list[Flowable]:
     """Everything one letter prints, starting on a fresh page."""
-    lang = letter.language if letter.language in LANGUAGES else "en"
-    words = TEXT[lang]
+    words = letter.words
     st = styles()
-    story = letterhead_flowables(letter.letterhead)
-    story.append(Paragraph(clean(format_date(letter.date, lang)), st["body"]))
-    story.append(Paragraph(words["private_title" if letter.private else "title"], st["title"]))
-    story.append(Paragraph(words["private_greeting" if letter.private else "greeting"], st["body"]))
-    story.append(Paragraph(words["private_intro" if letter.private else "intro"], st["body"]))
-    if not letter.services:
-        story.append(Paragraph(words["none"], st["body"]))
+    footer = words["family_code"].format(code=letter.family_code) if letter.family_code else ""
+    story: list[Flowable] = [PageMark(id(letter), footer, marks if marks is not None else {})]
+    story += letterhead_flowables(letter.letterhead)
+    story.append(Paragraph(clean(letter.date_text), st["body"]))
+    story.append(Paragraph(clean(words["title"]), st["title"]))
+    story.append(Paragraph(clean(words["greeting"]), st["body"]))
+    story.append(Paragraph(clean(words["intro"]), st["body"]))
     for service in letter.services:
-        block = [Paragraph(clean(service.name), st["service"])]
+        story.append(Paragraph(clean(service.name), st["service"]))
         details = (
+            ("ask_for", service.ask_for),
             ("for", service.description),
             ("phone", service.phone),
             ("website", service.website),
@@ -275,69 +259,92 @@ def letter_flowables(letter: Letter) -> list[Flowable]:
             ("eligibility", service.eligibility),
             ("bring", service.what_to_bring),
         )
-        for key, value in details:
-            if value:
-                block.append(Paragraph(f"{label(words[key])} {clean(value)}", st["detail"]))
         # keepWithNext on the heading instead of KeepTogether: a block that fits is rarely
         # split anyway, and KeepTogether lays every block out twice (half the render time).
-        story.extend(block)
+        for key, value in details:
+            if value:
+                story.append(Paragraph(f"{label(clean(words[key]))} {clean(value)}", st["detail"]))
+        if service.fell_back:
+            story.append(Paragraph(clean(words["fallback"]), st["small"]))
     story.append(Spacer(1, 12))
     contact = []
     if letter.worker_name:
         worker = clean(letter.worker_name)
+        if letter.worker_title:
+            worker += ", " + clean(letter.worker_title)
         if letter.worker_phone:
             worker += " · " + clean(letter.worker_phone)
-        contact.append(f"{label(words['worker'])} {worker}")
+        contact.append(f"{label(clean(words['worker']))} {worker}")
     if letter.letterhead.phone:
-        contact.append(f"{label(words['unit_phone'])} {clean(letter.letterhead.phone)}")
+        contact.append(f"{label(clean(words['unit_phone']))} {clean(letter.letterhead.phone)}")
     story.append(
         KeepTogether(
-            [Paragraph(words["contact"], st["body"])]
+            [Paragraph(clean(words["contact"]), st["body"])]
             + [Paragraph(line, st["body"]) for line in contact]
-            + [Paragraph(words["emergency"], st["small"])]
+            + [Paragraph(clean(words["emergency"]), st["small"])]
         )
     )
     return story
 
 
-def _document(buffer: io.BytesIO, title: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=2 * cm,
-        rightMargin=2 * cm,
-        topMargin=1.8 * cm,
-        bottomMargin=1.8 * cm,
-        title=title,
-        author="",
-        subject="",
-        creator="",
-        invariant=1,
-        # Otherwise the canvas starts every page in Helvetica, a font that is not embedded.
-        initialFontName=register_fonts()[0],
-    )
+class _Document(SimpleDocTemplate):
+    """The letter page format; draws the current letter's footer on every page it ends."""
+
+    def __init__(self, buffer: io.BytesIO, title: str, marks: dict) -> None:
+        super().__init__(
+            buffer,
+            pagesize=LETTER,
+            leftMargin=2 * cm,
+            rightMargin=2 * cm,
+            topMargin=1.8 * cm,
+            bottomMargin=1.8 * cm,
+            title=title,
+            author="",
+            subject="",
+            creator="",
+            invariant=1,
+            # Otherwise the canvas starts every page in Helvetica, a font that is not embedded.
+            initialFontName=register_fonts()[0],
+        )
+        self.marks = marks
+
+    def handle_pageEnd(self) -> None:  # noqa: N802 - reportlab's name
+        footer = self.marks.get("_footer")
+        if footer:
+            self.canv.saveState()
+            self.canv.setFont(register_fonts()[0], 8)
+            self.canv.drawRightString(LETTER[0] - 2 * cm, 1 * cm, footer)
+            self.canv.restoreState()
+        super().handle_pageEnd()
+
+
+def build(story: list[Flowable], title: str, marks: dict | None = None) -> tuple[bytes, dict]:
+    buffer = io.BytesIO()
+    marks = {} if marks is None else marks
+    doc = _Document(buffer, title, marks)
+    doc.build(story)
+    return buffer.getvalue(), {**marks, "_pages": doc.page}
 
 
 def render(letters: Sequence[Letter]) -> bytes:
     """One PDF holding every letter, each starting on a new page."""
-    buffer = io.BytesIO()
+    return render_letters(letters)[0]
+
+
+def render_letters(letters: Sequence[Letter]) -> tuple[bytes, dict]:
+    marks: dict = {}
     story: list[Flowable] = []
     for index, letter in enumerate(letters):
         if index:
             story.append(PageBreak())
-        story.extend(letter_flowables(letter))
-    if not story:
-        story.append(Paragraph("No letters to print.", styles()["body"]))
-    title = TEXT.get(letters[0].language, TEXT["en"])["title"] if letters else "Letters"
-    _document(buffer, title).build(story)
-    return buffer.getvalue()
+        story.extend(letter_flowables(letter, marks))
+    title = letters[0].words["title"] if letters else ""
+    return build(story, title, marks)
 
 
 def build_document(story: list[Flowable], title: str) -> bytes:
     """Lay out any story on the letter page format (used by paper forms)."""
-    buffer = io.BytesIO()
-    _document(buffer, title).build(story)
-    return buffer.getvalue()
+    return build(story, title)[0]
 
 
 def random_filename(prefix: str) -> str:

@@ -1,10 +1,17 @@
-"""Referral matching: which directory services to suggest for a scored screening."""
+"""Referral matching: which directory services to suggest for a scored screening.
+
+A social worker picks a service for a need by: does it serve this need (domain, and the
+resource tags the instrument declares for it), has the unit said it prefers it, does it
+speak the family's language, and is its listing recent. Ranking follows that order, and each
+suggestion carries the reasons as data so a page can say them in the reader's language.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -16,6 +23,27 @@ ALWAYS_OFFER = frozenset({"mental_health", "lactation"})
 # de-duplicated per caregiver and kept off the family letter.
 INDIVIDUAL_DOMAINS = frozenset({"mental_health", "interpersonal_safety"})
 SENSITIVE_DOMAINS = frozenset({"interpersonal_safety", "mental_health"})
+# A service tagged this way is a crisis line: never the answer to a need on its own, only
+# offered beside the regular service when an answer or a score calls for it.
+CRISIS_TAG = "crisis"
+# A service tagged this way answers any question (211): useful, but the last resort, since
+# "call 211" for every need is what makes families give up.
+GENERAL_TAG = "general"
+CRISIS_ALERTS = frozenset({"self_harm"})
+CRISIS_BANDS = frozenset({"moderately_severe", "severe"})
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One plain reason a service was suggested; `kind` names the sentence, `value` fills it.
+
+    kinds: serves (value: the tags in common, comma-joined), unit_choice (the site priority),
+    speaks (a language code), verified_days (days since verified), never_verified,
+    crisis (the alert or band that called for the crisis line), only_option.
+    """
+
+    kind: str
+    value: str | int | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +55,8 @@ class Suggestion:
     service_id: str | None
     sensitive: bool
     alternatives: tuple[str, ...] = field(default=())
+    reasons: tuple[Reason, ...] = field(default=())
+    crisis: bool = False
 
 
 def default_category(domain: str) -> str:
@@ -40,78 +70,205 @@ def _as_list(value: object) -> list[str]:
             value = json.loads(value or "[]")
         except ValueError:
             return []
-    return [str(v) for v in value or []]
+    if not isinstance(value, Iterable):
+        return []
+    return [str(v) for v in value]
 
 
-def _verified_ordinal(service: dict) -> int:
+def _as_map(value: object) -> dict[str, int]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return {}
+    if not isinstance(value, Mapping):
+        return {}
+    out = {}
+    for key, number in value.items():
+        try:
+            out[str(key)] = int(number)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def verified_days(service: Mapping, today: dt.date) -> int | None:
+    """Days since the service's listing was last checked, or None when never."""
     text = service.get("last_verified") or ""
     try:
-        return dt.date.fromisoformat(text[:10]).toordinal()
+        return max(0, (today - dt.date.fromisoformat(str(text)[:10])).days)
     except ValueError:
-        return 0
+        return None
 
 
-def fit(service: dict, domain: str, category: str) -> int:
+def priority(service: Mapping, domain: str) -> int:
+    """The unit's preference for this service for this need (higher first; `*` = any need)."""
+    table = _as_map(service.get("priorities"))
+    return table.get(domain, table.get("*", 0))
+
+
+def fit(service: Mapping, domain: str, category: str) -> int:
     """How well a service fits a need: 3 domain and category, 2 domain, 1 category only, 0 none."""
     return 2 * (domain in _as_list(service.get("domains"))) + (service.get("category") == category)
 
 
+@dataclass(frozen=True)
+class Need:
+    """What one positive domain asks of the directory."""
+
+    domain: str
+    category: str
+    tags: tuple[str, ...] = ()
+
+
+def _key(service: Mapping, need: Need, language: str, today: dt.date, used: set[str]) -> tuple:
+    tags = set(_as_list(service.get("tags")))
+    days = verified_days(service, today)
+    return (
+        -fit(service, need.domain, need.category),
+        -priority(service, need.domain),
+        GENERAL_TAG in tags,
+        -len(tags & set(need.tags)),
+        # A service already chosen for another need of this family yields to an equal one.
+        service["id"] in used,
+        language not in _as_list(service.get("languages")),
+        days is None,
+        days or 0,
+        len(_as_list(service.get("domains"))),
+        str(service.get("name") or ""),
+    )
+
+
 def rank_services(
-    services: Iterable[dict], domain: str, category: str, language: str, *, category_ok: bool
-) -> list[dict]:
-    """Active services for a need, best first: domain fit, family language, verified recency.
+    services: Iterable[Mapping],
+    need: Need,
+    language: str,
+    *,
+    category_ok: bool,
+    today: dt.date | None = None,
+    used: set[str] | None = None,
+    crisis: bool = False,
+) -> list[Mapping]:
+    """Active services for a need, best first (see the module docstring for the order).
 
     With category_ok, a service of the right category serves the need even when it does not
-    list the domain (used for the always-offered categories).
+    list the domain. Crisis lines are left out unless `crisis`, and then only they are kept.
     """
+    today = today or dt.date.today()
     lowest = 1 if category_ok else 2
-    ranked = []
-    for service in services:
-        if not service.get("active", 1):
-            continue
-        score = fit(service, domain, category)
-        if score < lowest:
-            continue
-        speaks = language in _as_list(service.get("languages"))
-        ranked.append((-score, not speaks, -_verified_ordinal(service), service["name"], service))
-    ranked.sort(key=lambda item: item[:4])
-    return [item[-1] for item in ranked]
+    kept = [
+        s
+        for s in services
+        if s.get("active", 1)
+        and fit(s, need.domain, need.category) >= lowest
+        and (CRISIS_TAG in _as_list(s.get("tags"))) == crisis
+    ]
+    return sorted(kept, key=lambda s: _key(s, need, language, today, used or set()))
 
 
-def wanted_domains(result: dict) -> list[tuple[str, str]]:
-    """(domain, category) pairs a screening result calls for, in the result's domain order."""
-    categories = {r["domain"]: r.get("category") for r in result.get("referrals") or []}
-    pairs = []
+def reasons_for(
+    service: Mapping, need: Need, language: str, today: dt.date, *, alone: bool
+) -> tuple[Reason, ...]:
+    """Why this service was put first, in the order a social worker would say it."""
+    out = []
+    common = [t for t in need.tags if t in _as_list(service.get("tags"))]
+    if common:
+        out.append(Reason("serves", ", ".join(common)))
+    rank = priority(service, need.domain)
+    if rank > 0:
+        out.append(Reason("unit_choice", rank))
+    if language in _as_list(service.get("languages")):
+        out.append(Reason("speaks", language))
+    days = verified_days(service, today)
+    out.append(Reason("never_verified") if days is None else Reason("verified_days", days))
+    if alone:
+        out.append(Reason("only_option"))
+    return tuple(out)
+
+
+def needs(result: Mapping) -> list[Need]:
+    """The needs a screening result calls for, in the result's domain order."""
+    declared = {r["domain"]: r for r in result.get("referrals") or []}
+    out = []
     for domain, outcome in (result.get("domains") or {}).items():
         if outcome.get("status") != "positive":
             continue
         if outcome.get("wants_help") == "no" and domain not in ALWAYS_OFFER:
             continue
-        pairs.append((domain, categories.get(domain) or default_category(domain)))
-    return pairs
+        info = declared.get(domain) or {}
+        category = info.get("category") or default_category(domain)
+        out.append(Need(domain, category, tuple(info.get("tags") or ())))
+    return out
 
 
-def match(result: dict, services: list[dict], language: str) -> list[Suggestion]:
-    """One suggestion per wanted domain; skips a need no active service fits.
+def wanted_domains(result: Mapping) -> list[tuple[str, str]]:
+    """(domain, category) pairs a screening result calls for, in the result's domain order."""
+    return [(n.domain, n.category) for n in needs(result)]
 
-    Always-offered domains still get a suggestion (with no service) so the offer is made.
+
+def crisis_call(result: Mapping) -> str | None:
+    """What calls for a crisis line: a self-harm answer or a severe score; None otherwise."""
+    for alert in result.get("alerts") or []:
+        if alert.get("kind") in CRISIS_ALERTS:
+            return str(alert["kind"])
+    for instrument, scored in (result.get("instruments") or {}).items():
+        if scored.get("band") in CRISIS_BANDS:
+            return f"{instrument}:{scored['band']}"
+    return None
+
+
+def match(
+    result: Mapping, services: list[Mapping], language: str, *, today: dt.date | None = None
+) -> list[Suggestion]:
+    """One suggestion per wanted need (plus a crisis line beside mental health when called for).
+
+    A need no active service fits is skipped, except the always-offered ones, which get a
+    suggestion with no service so the offer is still made.
     """
+    today = today or dt.date.today()
+    used: set[str] = set()
     suggestions = []
-    for domain, category in wanted_domains(result):
+    for need in needs(result):
         ranked = rank_services(
-            services, domain, category, language, category_ok=domain in ALWAYS_OFFER
+            services,
+            need,
+            language,
+            category_ok=need.domain in ALWAYS_OFFER,
+            today=today,
+            used=used,
         )
-        if not ranked and domain not in ALWAYS_OFFER:
+        if not ranked and need.domain not in ALWAYS_OFFER:
             continue
         best = ranked[0] if ranked else None
-        sensitive = domain in SENSITIVE_DOMAINS or bool(best and best.get("sensitive"))
+        if best is not None:
+            used.add(best["id"])
         suggestions.append(
             Suggestion(
-                domain=domain,
-                category=category,
+                domain=need.domain,
+                category=need.category,
                 service_id=best["id"] if best else None,
-                sensitive=sensitive,
+                sensitive=need.domain in SENSITIVE_DOMAINS or bool(best and best.get("sensitive")),
                 alternatives=tuple(s["id"] for s in ranked[1:]),
+                reasons=reasons_for(best, need, language, today, alone=len(ranked) == 1)
+                if best
+                else (),
             )
         )
+        called = crisis_call(result) if need.domain == "mental_health" else None
+        if called:
+            lines = rank_services(
+                services, need, language, category_ok=True, today=today, crisis=True
+            )
+            if lines:
+                suggestions.append(
+                    Suggestion(
+                        domain=need.domain,
+                        category=need.category,
+                        service_id=lines[0]["id"],
+                        sensitive=True,
+                        alternatives=tuple(s["id"] for s in lines[1:]),
+                        reasons=(Reason("crisis", called),),
+                        crisis=True,
+                    )
+                )
     return suggestions

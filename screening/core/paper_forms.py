@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from reportlab.platypus import Flowable
@@ -12,38 +13,23 @@ from reportlab.platypus import Spacer
 
 from . import letters
 
-WORDS = {
-    "en": {
-        "record": "Record number: ____________    Date: ____________    Completed by: ____________",
-        "single": "Choose one.",
-        "multi": "Choose all that apply.",
-        "number": "Write a number:",
-        "text": "Write your answer:",
-        "decline": "I prefer not to answer",
-        "source": "Source",
-        "licence": "Licence",
-        "adapted": "Wording adapted in plain language; structure, options and scoring unchanged.",
-        "page": "Part",
-        "show_if": "Answer only if your answer to question {number} was: {answers}.",
-        "gate": "Answer only if the social worker asks you to (it depends on earlier answers).",
-    },
-    "es": {
-        "record": "Número de registro: _________    Fecha: _________    Completado por: _________",
-        "single": "Marque una.",
-        "multi": "Marque todas las que correspondan.",
-        "number": "Escriba un número:",
-        "text": "Escriba su respuesta:",
-        "decline": "Prefiero no contestar",
-        "source": "Fuente",
-        "licence": "Licencia",
-        "adapted": "Redacción adaptada en lenguaje sencillo; estructura, opciones y puntuación sin "
-        "cambios.",
-        "page": "Parte",
-        "show_if": "Conteste solo si su respuesta a la pregunta {number} fue: {answers}.",
-        "gate": "Conteste solo si el trabajador social se lo pide (depende de respuestas "
-        "anteriores).",
-    },
-}
+# The form's own wording (instructions, "Choose one.") is given by the caller already in
+# the form's language (Flask-Babel in the referrals area); item wording comes from the
+# instrument file, as on the tablet.
+WORD_KEYS = (
+    "record",
+    "single",
+    "multi",
+    "number",
+    "text",
+    "decline",
+    "source",
+    "licence",
+    "adapted",
+    "page",
+    "show_if",
+    "gate",
+)
 
 
 def _t(value: Any, lang: str) -> str:
@@ -56,9 +42,10 @@ def _box() -> str:
     return "\u2610" if 0x2610 in letters.covered() else "[  ]"
 
 
-def _condition(item: Any, lang: str, numbers: dict[str, int], items: dict[str, Any]) -> str:
+def _condition(
+    item: Any, lang: str, numbers: dict[str, int], items: dict[str, Any], words: Mapping[str, str]
+) -> str:
     """When the tablet would skip this item, the same rule in words."""
-    words = WORDS[lang]
     show_if = getattr(item, "show_if", None)
     if show_if is not None and show_if.item in numbers:
         options = {o.code: o for o in getattr(items[show_if.item], "options", ())}
@@ -71,10 +58,11 @@ def _condition(item: Any, lang: str, numbers: dict[str, int], items: dict[str, A
     return ""
 
 
-def item_flowables(number: int, item: Any, lang: str, condition: str = "") -> list[Flowable]:
+def item_flowables(
+    number: int, item: Any, lang: str, words: Mapping[str, str], condition: str = ""
+) -> list[Flowable]:
     """One item: its number, text, hint, and a box per option (or a line to write on)."""
     st = letters.styles()
-    words = WORDS[lang]
     parts: list[Flowable] = []
     if condition:
         parts.append(Paragraph(letters.clean(condition), st["small"]))
@@ -86,14 +74,14 @@ def item_flowables(number: int, item: Any, lang: str, condition: str = "") -> li
     box = _box()
     if kind in ("single", "multi"):
         if not hint:  # an item's own hint already says how to mark it
-            parts.append(Paragraph(words[kind], st["small"]))
+            parts.append(Paragraph(letters.clean(words[kind]), st["small"]))
         for option in getattr(item, "options", None) or []:
             parts.append(Paragraph(f"{box}  {letters.clean(_t(option.text, lang))}", st["detail"]))
     else:
-        parts.append(Paragraph(words.get(kind, words["text"]), st["small"]))
+        parts.append(Paragraph(letters.clean(words.get(kind, words["text"])), st["small"]))
         parts.append(Spacer(1, 14 if kind == "number" else 36))
         parts.append(HRFlowable(width="60%" if kind == "number" else "100%", thickness=0.5))
-    parts.append(Paragraph(f"{box}  {words['decline']}", st["detail"]))
+    parts.append(Paragraph(f"{box}  {letters.clean(words['decline'])}", st["detail"]))
     parts.append(Spacer(1, 6))
     return [KeepTogether(parts)]
 
@@ -103,16 +91,14 @@ def _pages(instrument: Any) -> list[list[Any]]:
     return pages or [list(instrument.items)]
 
 
-def render(instrument: Any, lang: str, *, unit_name: str = "") -> bytes:
-    """The blank paper form of an instrument as PDF."""
-    lang = lang if lang in WORDS else "en"
-    words = WORDS[lang]
+def render(instrument: Any, lang: str, *, words: Mapping[str, str], unit_name: str = "") -> bytes:
+    """The blank paper form of an instrument as PDF, its own wording given in `words`."""
     st = letters.styles()
     story: list[Flowable] = []
     if unit_name:
         story.append(Paragraph(letters.clean(unit_name), st["small"]))
     story.append(Paragraph(letters.clean(_t(instrument.title, lang)), st["title"]))
-    story.append(Paragraph(words["record"], st["small"]))
+    story.append(Paragraph(letters.clean(words["record"]), st["small"]))
     intro = _t(getattr(instrument, "intro", None), lang)
     if intro:
         story.append(Paragraph(letters.clean(intro), st["body"]))
@@ -128,8 +114,8 @@ def render(instrument: Any, lang: str, *, unit_name: str = "") -> bytes:
             heading = title or f"{words['page']} {index + 1}"
             story.append(Paragraph(letters.clean(heading), st["service"]))
         for item in page:
-            condition = _condition(item, lang, numbers, items)
-            story.extend(item_flowables(numbers[item.id], item, lang, condition))
+            condition = _condition(item, lang, numbers, items, words)
+            story.extend(item_flowables(numbers[item.id], item, lang, words, condition))
     footer = []
     if getattr(instrument, "wording", "") == "adapted":
         footer.append(words["adapted"])

@@ -39,6 +39,7 @@ class ServiceForm(FlaskForm):
             Regexp(r"^\s*[a-z]{2}(\s*,\s*[a-z]{2})*\s*$", message="Use two-letter codes: en, es"),
         ],
     )
+    name_es = StringField("Service name (Spanish)", validators=[Optional(), Length(max=200)])
     description_en = TextAreaField("What it is for (English)", validators=[Length(max=2000)])
     description_es = TextAreaField("What it is for (Spanish)", validators=[Length(max=2000)])
     phone = StringField("Phone", validators=[Optional(), Length(max=200)])
@@ -48,9 +49,26 @@ class ServiceForm(FlaskForm):
     state = StringField("State", validators=[Optional(), Length(max=50)])
     postal_code = StringField("ZIP code", validators=[Optional(), Length(max=20)])
     hours = StringField("Hours", validators=[Optional(), Length(max=300)])
+    hours_es = StringField("Hours (Spanish)", validators=[Optional(), Length(max=300)])
     service_area = StringField("Service area", validators=[Optional(), Length(max=300)])
     eligibility = TextAreaField("Who is eligible", validators=[Length(max=2000)])
+    eligibility_es = TextAreaField("Who is eligible (Spanish)", validators=[Length(max=2000)])
     what_to_bring = TextAreaField("What to bring", validators=[Length(max=2000)])
+    what_to_bring_es = TextAreaField("What to bring (Spanish)", validators=[Length(max=2000)])
+    tags = StringField(
+        "Resource tags (comma-separated, e.g. food, wic; crisis for a crisis line)",
+        validators=[
+            Optional(),
+            Regexp(r"^[a-z0-9_,\s]*$", message="Use lower-case tags: food, wic"),
+        ],
+    )
+    priorities = StringField(
+        "Unit priority per need (e.g. food=10, mental_health=5; higher is offered first)",
+        validators=[
+            Optional(),
+            Regexp(r"^\s*([a-z_*]+\s*=\s*-?\d+\s*,?\s*)*$", message="Use need=number"),
+        ],
+    )
     last_verified = DateField("Last verified", validators=[Optional()])
     sensitive = BooleanField("Sensitive (never printed on a family letter)")
     placeholder = BooleanField("Placeholder the unit still has to fill in")

@@ -99,3 +99,29 @@ def service_numbers(db: Database) -> None:
           END;
         """,
     )
+
+
+@migrations(name="0003_bilingual_tags_priorities_gaps")
+def bilingual_tags_priorities_gaps(db: Database) -> None:
+    # Spanish text per printed field (a letter must not mix languages); resource tags and a
+    # per-need priority so the unit, not the alphabet, breaks ties; and directory gaps: needs
+    # a social worker found no suitable service for, reported to the admin by domain.
+    db.executescript(
+        """
+        ALTER TABLE services ADD COLUMN name_es TEXT NOT NULL DEFAULT '';
+        ALTER TABLE services ADD COLUMN hours_es TEXT NOT NULL DEFAULT '';
+        ALTER TABLE services ADD COLUMN eligibility_es TEXT NOT NULL DEFAULT '';
+        ALTER TABLE services ADD COLUMN what_to_bring_es TEXT NOT NULL DEFAULT '';
+        ALTER TABLE services ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE services ADD COLUMN priorities TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE directory_gaps (
+          id INTEGER PRIMARY KEY,
+          domain TEXT NOT NULL,
+          referral_id INTEGER REFERENCES referrals(id),
+          note TEXT NOT NULL DEFAULT '',
+          at TEXT NOT NULL,
+          user_id INTEGER REFERENCES users(id)
+        );
+        CREATE INDEX directory_gaps_domain ON directory_gaps(domain);
+        """
+    )

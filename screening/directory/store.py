@@ -33,7 +33,13 @@ TEXT_FIELDS = (
     "hours",
     "service_area",
     "what_to_bring",
+    "name_es",
+    "hours_es",
+    "eligibility_es",
+    "what_to_bring_es",
 )
+# Fields printed on a letter that have a Spanish column (`<field>_es`; description is `_en`).
+BILINGUAL = ("name", "description", "hours", "eligibility", "what_to_bring")
 
 
 def decode(row: dict) -> dict:
@@ -41,6 +47,8 @@ def decode(row: dict) -> dict:
     out = dict(row)
     out["languages"] = json.loads(row.get("languages") or "[]")
     out["domains"] = json.loads(row.get("domains") or "[]")
+    out["tags"] = json.loads(row.get("tags") or "[]")
+    out["priorities"] = json.loads(row.get("priorities") or "{}")
     return out
 
 
@@ -64,6 +72,8 @@ def _row(record: dict, stamp: str) -> dict:
         id=record["id"],
         languages=json.dumps(list(record.get("languages") or ["en"])),
         domains=json.dumps(list(record.get("domains") or [])),
+        tags=json.dumps(list(record.get("tags") or [])),
+        priorities=json.dumps(dict(record.get("priorities") or {})),
         category=record["category"],
         sensitive=1 if record.get("sensitive") else 0,
         placeholder=1 if record.get("placeholder") else 0,
@@ -74,6 +84,17 @@ def _row(record: dict, stamp: str) -> dict:
     return row
 
 
+# Columns a record may leave out (an HSDS file, or an older export): an update keeps them.
+KEPT_WHEN_ABSENT = (
+    "name_es",
+    "hours_es",
+    "eligibility_es",
+    "what_to_bring_es",
+    "tags",
+    "priorities",
+)
+
+
 def save_records(db: Database, records: list[dict]) -> tuple[int, int]:
     """Insert or update directory records by id (inside the caller's transaction)."""
     stamp = timeutil.iso()
@@ -81,6 +102,9 @@ def save_records(db: Database, records: list[dict]) -> tuple[int, int]:
     for record in records:
         row = _row(record, stamp)
         if db["services"].count_where("id = ?", [row["id"]]):
+            for name in KEPT_WHEN_ABSENT:
+                if name not in record:
+                    row.pop(name)
             # update, not replace: a replace would give the service a new page number
             db["services"].update(row["id"], row)
             updated += 1
@@ -91,15 +115,87 @@ def save_records(db: Database, records: list[dict]) -> tuple[int, int]:
 
 
 def load_starter(db: Database, path: Path = STARTER) -> int:
-    """Add the starter directory's services that are not present yet; returns how many."""
+    """Add the starter directory's services that are not present yet; returns how many.
+
+    Services already present keep every edit the site made; only fields still blank there
+    (Spanish text, tags, priorities added by a later starter file) are filled in.
+    """
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["services"]
+    for entry in entries:
+        if entry["category"] not in CATEGORIES or set(entry["domains"]) - set(DOMAINS):
+            raise ValueError(f"{path.name}: service {entry['id']}: unknown category or domain")
     with write(db):
         new = [e for e in entries if not db["services"].count_where("id = ?", [e["id"]])]
-        for entry in new:
-            if entry["category"] not in CATEGORIES or set(entry["domains"]) - set(DOMAINS):
-                raise ValueError(f"{path.name}: service {entry['id']}: unknown category or domain")
         save_records(db, new)
+        for entry in entries:
+            if entry not in new:
+                _fill_blanks(db, entry)
     return len(new)
+
+
+def _fill_blanks(db: Database, entry: dict) -> None:
+    current = one(db, "SELECT * FROM services WHERE id = ?", [entry["id"]]) or {}
+    blank = ("", "[]", "{}")
+    changes = {
+        k: v
+        for k, v in _row(entry, "").items()
+        if k in KEPT_WHEN_ABSENT and k in entry and current.get(k) in blank and v not in blank
+    }
+    if changes:
+        db["services"].update(entry["id"], changes)
+
+
+def localized(service: dict, lang: str) -> tuple[dict, set[str]]:
+    """The service's printed fields in `lang`, and the fields that fell back to English."""
+    out = dict(service)
+    fell_back = set()
+    if lang == "en":
+        out["description"] = service.get("description_en") or ""
+        return out, fell_back
+    for name in BILINGUAL:
+        english = service.get(f"{name}_en" if name == "description" else name) or ""
+        own = service.get(f"{name}_{lang}") or ""
+        out[name] = own or english
+        if english and not own:
+            fell_back.add(name)
+    return out, fell_back
+
+
+def parse_priorities(text: str) -> dict[str, int]:
+    """`food=10, mental_health=5` as a mapping (the form's regex has checked the shape)."""
+    pairs = (part.split("=", 1) for part in text.split(",") if "=" in part)
+    return {k.strip(): int(v) for k, v in pairs}
+
+
+def record_gap(
+    db: Database, domain: str, *, user_id: int, referral_id: int | None = None, note: str = ""
+) -> int:
+    """Record that no suitable service exists for a need (inside the caller's transaction)."""
+    if domain not in DOMAINS:
+        raise ValueError(domain)
+    return (
+        db["directory_gaps"]
+        .insert(
+            {
+                "domain": domain,
+                "referral_id": referral_id,
+                "note": note.strip(),
+                "at": timeutil.iso(),
+                "user_id": user_id,
+            }
+        )
+        .last_pk
+    )
+
+
+def gaps_by_domain(db: Database) -> list[dict]:
+    """Directory gaps counted by domain, most first, with the latest date (no family data)."""
+    return list(
+        db.query(
+            "SELECT domain, COUNT(*) AS gaps, MAX(substr(at, 1, 10)) AS latest "
+            "FROM directory_gaps GROUP BY domain ORDER BY gaps DESC, domain"
+        )
+    )
 
 
 def service_by_number(db: Database, number: int) -> dict | None:

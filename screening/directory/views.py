@@ -20,6 +20,8 @@ from screening.directory.forms import ImportForm
 from screening.directory.forms import ServiceForm
 from screening.directory.store import TEXT_FIELDS
 from screening.directory.store import all_services
+from screening.directory.store import gaps_by_domain
+from screening.directory.store import parse_priorities
 from screening.directory.store import save_records
 from screening.directory.store import service_by_number
 from screening.directory.store import services_with_staleness
@@ -47,6 +49,8 @@ def _record_from_form(form: ServiceForm, service_id: str, active: int) -> dict:
         category=form.category.data,
         domains=form.domains.data or [],
         languages=[c.strip() for c in form.languages.data.split(",") if c.strip()],
+        tags=[t.strip() for t in (form.tags.data or "").split(",") if t.strip()],
+        priorities=parse_priorities(form.priorities.data or ""),
         last_verified=form.last_verified.data.isoformat() if form.last_verified.data else None,
         sensitive=form.sensitive.data,
         placeholder=form.placeholder.data,
@@ -59,21 +63,36 @@ def _record_from_form(form: ServiceForm, service_id: str, active: int) -> dict:
 @allow("admin")
 def services():
     """The directory, with services not verified for 12 months flagged."""
-    rows = services_with_staleness(get_db())
+    return _services_page(ImportForm(), None)
+
+
+def _services_page(upload: ImportForm, problems: list[str] | None) -> str:
+    db = get_db()
+    rows = services_with_staleness(db)
     return render_template(
         "directory/services.html",
         services=rows,
         action=ActionForm(),
-        upload=ImportForm(),
-        problems=None,
+        upload=upload,
+        problems=problems,
         stale_count=sum(r["stale"] and r["active"] for r in rows),
+        gaps=gaps_by_domain(db),
     )
 
 
+def _as_form_data(service: dict) -> dict:
+    # The lists are edited as comma-separated text.
+    return {
+        **service,
+        "languages": ", ".join(service["languages"]),
+        "tags": ", ".join(service["tags"]),
+        "priorities": ", ".join(f"{k}={v}" for k, v in service["priorities"].items()),
+    }
+
+
 def _edit(service: dict | None):
-    form = ServiceForm(data=service) if service else ServiceForm()
+    form = ServiceForm(data=_as_form_data(service)) if service else ServiceForm()
     if service and not form.is_submitted():
-        form.languages.data = ", ".join(service["languages"])
         if service.get("last_verified"):
             form.last_verified.data = dt.date.fromisoformat(service["last_verified"][:10])
     if form.validate_on_submit():
@@ -167,18 +186,7 @@ def import_hsds():
                 )
             flash(f"Imported {len(records)} services: {added} new, {updated} updated.", "success")
             return redirect(url_for("directory.services"))
-    rows = services_with_staleness(get_db())
-    return (
-        render_template(
-            "directory/services.html",
-            services=rows,
-            action=ActionForm(),
-            upload=form,
-            problems=problems,
-            stale_count=sum(r["stale"] and r["active"] for r in rows),
-        ),
-        400,
-    )
+    return _services_page(form, problems), 400
 
 
 @bp.route("/export")

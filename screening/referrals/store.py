@@ -1,23 +1,49 @@
-"""Referral storage: suggestions after a screen, the lifecycle, worklist rows, letter assembly."""
+"""Referral writes: suggestions after a screen, choices, the lifecycle, attempts, reopening.
+
+Every write that reads first runs in `write()` (BEGIN IMMEDIATE) and checks the referral's
+`version`, so a second social worker's change made from an old page is refused, never applied.
+"""
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
-from pathlib import Path
+import json
+from dataclasses import asdict
 
 from sqlite_utils import Database
 
-from screening.core import letters
 from screening.core import matching
 from screening.core import referral_rules as rules
 from screening.directory.store import all_services
+from screening.directory.store import record_gap
 from screening.platform import audit
 from screening.platform import timeutil
 from screening.platform.db import StaleEdit
 from screening.platform.db import insert_row
 from screening.platform.db import one
+from screening.platform.db import update_row
 from screening.platform.db import write
+from screening.referrals.queries import family_referrals
+from screening.referrals.queries import screening_referrals
+
+__all__ = ["family_referrals", "screening_referrals"]
+
+
+def _insert_referral(db: Database, row: dict, user_id: int, note: str = "") -> int:
+    referral_id = insert_row(db, "referrals", row)
+    insert_row(
+        db,
+        "referral_events",
+        {
+            "referral_id": referral_id,
+            "at": row["created_at"],
+            "user_id": user_id,
+            "from_status": None,
+            "to_status": row["status"],
+            "note": note,
+        },
+    )
+    return referral_id
 
 
 def create_suggestions(
@@ -32,129 +58,78 @@ def create_suggestions(
 ) -> list[int]:
     """Insert `suggested` referrals for a completed screening inside the caller's transaction.
 
-    One per matched domain, pointing at the best-ranked service; a domain that already has an
-    open referral for the family (for one-parent domains: for that parent) is skipped.
+    One per matched need (plus a crisis line beside mental health when the answers call for
+    it); a need that already has an open referral for the family (for one-parent domains:
+    for that parent) is skipped.
     """
-    suggestions = matching.match(result, all_services(db, active_only=True), language)
+    suggestions = matching.match(
+        result, all_services(db, active_only=True), language, today=timeutil.today()
+    )
+    tags = {r["domain"]: r.get("tags") or [] for r in result.get("referrals") or []}
     open_rows = db.query(
-        "SELECT domain, caregiver_id FROM referrals WHERE family_id = ? AND status IN "
+        "SELECT domain, caregiver_id, crisis FROM referrals WHERE family_id = ? AND status IN "
         "('suggested', 'accepted', 'sent')",
         [family_id],
     )
-    taken = {_dedupe_key(r["domain"], r["caregiver_id"]) for r in open_rows}
+    taken = {_dedupe_key(r["domain"], r["caregiver_id"], r["crisis"]) for r in open_rows}
     stamp = timeutil.iso()
     ids = []
     for s in suggestions:
-        key = _dedupe_key(s.domain, caregiver_id)
+        key = _dedupe_key(s.domain, caregiver_id, s.crisis)
         if key in taken:
             continue
         taken.add(key)
-        referral_id = insert_row(
-            db,
-            "referrals",
-            {
-                "family_id": family_id,
-                "screening_id": screening_id,
-                "caregiver_id": caregiver_id,
-                "domain": s.domain,
-                "category": s.category,
-                "service_id": s.service_id,
-                "status": "suggested",
-                "sensitive": int(s.sensitive),
-                "created_at": stamp,
-                "updated_at": stamp,
-            },
-        )
-        insert_row(
-            db,
-            "referral_events",
-            {
-                "referral_id": referral_id,
-                "at": stamp,
-                "user_id": user_id,
-                "from_status": None,
-                "to_status": "suggested",
-            },
-        )
-        ids.append(referral_id)
+        row = {
+            "family_id": family_id,
+            "screening_id": screening_id,
+            "caregiver_id": caregiver_id,
+            "domain": s.domain,
+            "category": s.category,
+            "service_id": s.service_id,
+            "status": "suggested",
+            "sensitive": int(s.sensitive),
+            "crisis": int(s.crisis),
+            "match_reasons": json.dumps([asdict(r) for r in s.reasons]),
+            "need_tags": json.dumps(tags.get(s.domain, [])),
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        ids.append(_insert_referral(db, row, user_id))
     return ids
 
 
-def _dedupe_key(domain: str, caregiver_id: int | None) -> tuple:
-    return (domain, caregiver_id if domain in matching.INDIVIDUAL_DOMAINS else None)
-
-
-REFERRAL_SQL = """
-SELECT r.*, s.name AS service_name, s.phone AS service_phone, s.number AS service_number,
-       s.sensitive AS service_sensitive, u.display_name AS owner_name, c.name AS caregiver_name
-FROM referrals r
-LEFT JOIN services s ON s.id = r.service_id
-LEFT JOIN users u ON u.id = r.owner_id
-LEFT JOIN caregivers c ON c.id = r.caregiver_id
-"""
-
-
-EVENTS_SQL = (
-    "SELECT e.*, u.display_name AS user_name FROM referral_events e "
-    "LEFT JOIN users u ON u.id = e.user_id"
-)
-
-
-def _decorate(db: Database, rows: list[dict]) -> list[dict]:
-    today = timeutil.today()
-    history = collections.defaultdict(list)
-    if rows:
-        marks = ",".join("?" * len(rows))
-        where = f"e.referral_id IN ({marks})"
-        sql = f"{EVENTS_SQL} WHERE {where} ORDER BY e.at, e.id"  # noqa: S608
-        events = db.query(sql, [r["id"] for r in rows])
-        for event in events:
-            history[event["referral_id"]].append(event)
-    for r in rows:
-        r["history"] = history[r["id"]]
-        r["status_label"] = rules.LABELS[r["status"]]
-        r["reason_label"] = rules.REASON_LABELS.get(r["reason"] or "", "")
-        r["actions"] = [(s, rules.LABELS[s]) for s in rules.allowed(r["status"])]
-        r["due"] = rules.is_due(r, today)
-        r["overdue"] = bool(
-            r["status"] == "sent"
-            and r["follow_up_due"]
-            and dt.date.fromisoformat(r["follow_up_due"]) < today
-        )
-        r["sensitive"] = bool(r["sensitive"] or r["service_sensitive"])
-        r["service_name"] = r["service_name"] or "No service chosen yet"
-    return rows
-
-
-def family_referrals(db: Database, family_id: int) -> list[dict]:
-    """The family's referrals, open ones first, each with its history and allowed actions."""
-    rows = list(
-        db.query(
-            REFERRAL_SQL + " WHERE r.family_id = ? "
-            "ORDER BY r.status NOT IN ('suggested', 'accepted', 'sent'), r.id",
-            [family_id],
-        )
+def _dedupe_key(domain: str, caregiver_id: int | None, crisis: object = 0) -> tuple:
+    return (
+        domain,
+        caregiver_id if domain in matching.INDIVIDUAL_DOMAINS else None,
+        bool(crisis),
     )
-    return _decorate(db, rows)
 
 
-def screening_referrals(db: Database, screening_id: int) -> list[dict]:
-    """The referrals a screening suggested, with history and allowed actions."""
-    rows = list(db.query(REFERRAL_SQL + " WHERE r.screening_id = ? ORDER BY r.id", [screening_id]))
-    return _decorate(db, rows)
+def _current(db: Database, referral_id: int, version: int) -> dict:
+    referral = one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id])
+    if referral is None:
+        raise LookupError(referral_id)
+    if referral["version"] != version:
+        raise StaleEdit(referral["status"])
+    return referral
 
 
-def worklist_rows(db: Database, today: dt.date) -> list[dict]:
-    """Referrals needing follow-up, oldest first: accepted but not sent, and sent and due."""
-    rows = list(
-        db.query(
-            REFERRAL_SQL + " WHERE r.status = 'accepted' "
-            "OR (r.status = 'sent' AND r.follow_up_due <= ?) "
-            "ORDER BY COALESCE(r.follow_up_due, substr(r.accepted_at, 1, 10)), r.id",
-            [today.isoformat()],
-        )
-    )
-    return _decorate(db, rows)
+def _apply(
+    db: Database, referral: dict, changes: dict, event: dict | None, user: dict, action: str
+) -> None:
+    changes = {**changes, "version": referral["version"] + 1}
+    changes.setdefault("updated_at", timeutil.iso())
+    if event and event.get("note"):
+        changes["notes"] = _append_note(referral["notes"], event, user)
+    update_row(db, "referrals", referral["id"], changes)
+    if event:
+        insert_row(db, "referral_events", {"referral_id": referral["id"], **event})
+    detail = f"{referral['status']}->{changes.get('status', referral['status'])}"
+    for key in ("reason", "outcome"):
+        if changes.get(key):
+            detail += f" {key}={changes[key]}"
+    audit.record(action, "referral", referral["id"], detail=detail, user=user, db=db)
 
 
 def change_status(
@@ -167,17 +142,17 @@ def change_status(
     follow_up_days: int,
     reason: str | None = None,
     note: str = "",
+    outcome: str | None = None,
+    max_attempts: int = 3,
 ) -> dict:
     """Move a referral to `target` if `version` is current; returns the updated row.
 
     Raises StaleEdit, rules.TransitionError or LookupError; writes nothing when it raises.
     """
     with write(db):
-        referral = one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id])
-        if referral is None:
-            raise LookupError(referral_id)
-        if referral["version"] != version:
-            raise StaleEdit(rules.LABELS[referral["status"]].lower())
+        referral = _current(db, referral_id, version)
+        if target == "accepted" and not referral["service_id"] and not referral["service_text"]:
+            raise rules.TransitionError("no_service")
         changes, event = rules.transition(
             referral,
             target,
@@ -186,21 +161,28 @@ def change_status(
             follow_up_days=follow_up_days,
             reason=reason,
             note=note,
+            outcome=outcome,
+            max_attempts=max_attempts,
         )
-        if event["note"]:
-            changes["notes"] = _append_note(referral["notes"], event, user)
-        changes["version"] = referral["version"] + 1
-        db["referrals"].update(referral_id, changes)
-        db["referral_events"].insert({"referral_id": referral_id, **event})
-        audit.record(
-            "referral_status",
-            "referral",
-            referral_id,
-            detail=f"{referral['status']}->{target}" + (f" reason={reason}" if reason else ""),
-            user=user,
-            db=db,
-        )
-    return one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id])
+        _apply(db, referral, changes, event, user, "referral_status")
+    return one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id]) or {}
+
+
+def accept_many(
+    db: Database, choices: dict[int, int], *, user: dict, follow_up_days: int
+) -> list[int]:
+    """Accept several suggestions at once ({referral id: version}); all or nothing."""
+    with write(db):
+        for referral_id, version in choices.items():
+            change_status(
+                db,
+                referral_id,
+                "accepted",
+                version=version,
+                user=user,
+                follow_up_days=follow_up_days,
+            )
+    return list(choices)
 
 
 def _append_note(notes: str, event: dict, user: dict) -> str:
@@ -209,43 +191,27 @@ def _append_note(notes: str, event: dict, user: dict) -> str:
     return (notes + "\n" + line).strip()
 
 
+def _same_status_event(referral: dict, user: dict, note: str) -> dict:
+    return {
+        "at": timeutil.iso(),
+        "user_id": user["id"],
+        "from_status": referral["status"],
+        "to_status": referral["status"],
+        "note": note.strip(),
+    }
+
+
 def add_note(db: Database, referral_id: int, note: str, *, version: int, user: dict) -> None:
     """Add a note to a referral's history without changing its status."""
     with write(db):
-        referral = one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id])
-        if referral is None:
-            raise LookupError(referral_id)
-        if referral["version"] != version:
-            raise StaleEdit(rules.LABELS[referral["status"]].lower())
-        stamp = timeutil.iso()
-        event = {
-            "referral_id": referral_id,
-            "at": stamp,
-            "user_id": user["id"],
-            "from_status": referral["status"],
-            "to_status": referral["status"],
-            "note": note.strip(),
-        }
-        db["referral_events"].insert(event)
-        db["referrals"].update(
-            referral_id,
-            {
-                "notes": _append_note(referral["notes"], event, user),
-                "updated_at": stamp,
-                "version": referral["version"] + 1,
-            },
-        )
-        audit.record("referral_note", "referral", referral_id, user=user, db=db)
+        referral = _current(db, referral_id, version)
+        _apply(db, referral, {}, _same_status_event(referral, user, note), user, "referral_note")
 
 
 def reassign(db: Database, referral_id: int, owner_id: int, *, version: int, user: dict) -> None:
     """Make another social worker the referral's owner."""
     with write(db):
-        referral = one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id])
-        if referral is None:
-            raise LookupError(referral_id)
-        if referral["version"] != version:
-            raise StaleEdit(rules.LABELS[referral["status"]].lower())
+        referral = _current(db, referral_id, version)
         owner = one(
             db,
             "SELECT id, display_name FROM users WHERE id = ? AND role = 'social_worker' "
@@ -253,141 +219,150 @@ def reassign(db: Database, referral_id: int, owner_id: int, *, version: int, use
             [owner_id],
         )
         if owner is None:
-            raise rules.TransitionError("Choose an active social worker as the new owner.")
-        stamp = timeutil.iso()
-        db["referral_events"].insert(
+            raise rules.TransitionError("owner_inactive")
+        event = _same_status_event(referral, user, f"Owner changed to {owner['display_name']}")
+        _apply(db, referral, {"owner_id": owner_id}, event, user, "referral_owner")
+
+
+def record_attempt(
+    db: Database,
+    referral_id: int,
+    *,
+    version: int,
+    user: dict,
+    on: dt.date,
+    method: str,
+    result: str,
+    next_try: dt.date | None,
+    note: str = "",
+) -> dict:
+    """Record one contact attempt; the follow-up date moves to the next try, the status stays."""
+    with write(db):
+        referral = _current(db, referral_id, version)
+        changes = rules.attempt(
+            referral, on=on, method=method, result=result, next_try=next_try, today=timeutil.today()
+        )
+        insert_row(
+            db,
+            "referral_attempts",
             {
                 "referral_id": referral_id,
-                "at": stamp,
+                "on_date": on.isoformat(),
+                "method": method,
+                "result": result,
+                "next_try": next_try.isoformat() if next_try else None,
+                "note": note.strip(),
+                "at": timeutil.iso(),
                 "user_id": user["id"],
-                "from_status": referral["status"],
-                "to_status": referral["status"],
-                "note": f"Owner changed to {owner['display_name']}",
-            }
+            },
         )
-        db["referrals"].update(
-            referral_id,
-            {"owner_id": owner_id, "updated_at": stamp, "version": referral["version"] + 1},
+        _apply(db, referral, changes, None, user, "referral_attempt")
+    return one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id]) or {}
+
+
+def reopen_referral(
+    db: Database, referral_id: int, why: str, *, version: int, user: dict, follow_up_days: int
+) -> dict:
+    """Reopen a closed referral with a reason (audited); returns the updated row."""
+    with write(db):
+        referral = _current(db, referral_id, version)
+        changes, event = rules.reopen(
+            referral,
+            user_id=user["id"],
+            now=timeutil.now(),
+            follow_up_days=follow_up_days,
+            why=why,
         )
-        audit.record(
-            "referral_owner", "referral", referral_id, detail=f"owner={owner_id}", user=user, db=db
-        )
+        _apply(db, referral, changes, event, user, "referral_reopen")
+    return one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id]) or {}
 
 
-# ---------------------------------------------------------------------------
-# Letters
+class ServiceRefused(ValueError):
+    """The chosen service is unknown or retired."""
 
 
-def _logo_path(config, instance_path: str) -> Path | None:
-    name = config.get("UNIT_LOGO")
-    if not name:
-        return None
-    root = Path(instance_path).resolve()
-    path = (root / name).resolve()
-    # Only files inside the instance folder: the setting must not read arbitrary files.
-    return path if path.is_relative_to(root) and path.is_file() else None
+def _active_service(db: Database, service_id: str) -> dict:
+    service = one(db, "SELECT id, active, sensitive FROM services WHERE id = ?", [service_id])
+    if service is None or not service["active"]:
+        raise ServiceRefused(service_id)
+    return service
 
 
-LETTER_SQL = "SELECT s.*, r.owner_id FROM referrals r JOIN services s ON s.id = r.service_id"
+def choose_service(
+    db: Database, referral_id: int, service_id: str, *, version: int, user: dict
+) -> None:
+    """Point a suggestion at another active service (an alternative the worker picked)."""
+    with write(db):
+        referral = _current(db, referral_id, version)
+        if referral["status"] != "suggested":
+            raise rules.TransitionError("choice_closed")
+        service = _active_service(db, service_id)
+        changes = {
+            "service_id": service_id,
+            "service_text": "",
+            "match_reasons": json.dumps([{"kind": "picked", "value": None}]),
+            "sensitive": int(referral["sensitive"] or service["sensitive"]),
+        }
+        event = _same_status_event(referral, user, "")
+        _apply(db, referral, changes, event, user, "referral_service")
 
 
-def letterhead(config, instance_path: str) -> letters.Letterhead:
-    """The unit letterhead from the app config."""
-    return letters.Letterhead(
-        name=config.get("UNIT_NAME") or "",
-        address=config.get("UNIT_ADDRESS") or "",
-        phone=config.get("UNIT_PHONE") or "",
-        logo=_logo_path(config, instance_path),
-    )
-
-
-def letter_language(family: dict, requested: str | None) -> str:
-    """The letter's language: the one asked for, else the family's, else English."""
-    for lang in (requested, family.get("language")):
-        if lang in letters.LANGUAGES:
-            return lang
-    return "en"
-
-
-def _letter_service(row: dict, lang: str) -> letters.LetterService:
-    place = ", ".join(x for x in (row["address"], row["city"]) if x)
-    place = " ".join(x for x in (place, row["state"], row["postal_code"]) if x)
-    description = row["description_es"] if lang == "es" and row["description_es"] else None
-    return letters.LetterService(
-        name=row["name"],
-        description=description or row["description_en"],
-        phone=row["phone"],
-        website=row["website"],
-        address=place,
-        hours=row["hours"],
-        what_to_bring=row["what_to_bring"],
-        eligibility=row["eligibility"],
-    )
-
-
-def build_letter(
+def add_manual(
     db: Database,
-    family_id: int,
     *,
-    head: letters.Letterhead,
-    language: str | None = None,
+    family_id: int,
+    domain: str,
+    category: str,
+    user: dict,
+    service_id: str | None = None,
+    service_text: str = "",
     caregiver_id: int | None = None,
-    printed_by: dict | None = None,
-    day: dt.date | None = None,
-) -> letters.Letter | None:
-    """The family letter (or, with caregiver_id, that parent's private letter); None if no family.
-
-    The family letter lists accepted-or-later referrals that are not sensitive; sensitive
-    ones (safety, mental health, services flagged sensitive) only ever go on the private
-    letter of the parent who accepted them. Screening answers and scores are never read.
-    """
-    family = one(db, "SELECT id, language FROM families WHERE id = ?", [family_id])
-    if family is None:
-        return None
-    lang = letter_language(family, language)
-    marks = ",".join("?" * len(rules.ON_LETTER))
-    if caregiver_id is None:
-        privacy = "r.sensitive = 0 AND s.sensitive = 0"
-        params: list = [family_id, *rules.ON_LETTER]
-    else:
-        privacy = "(r.sensitive = 1 OR s.sensitive = 1) AND r.caregiver_id = ?"
-        params = [family_id, *rules.ON_LETTER, caregiver_id]
-    # Only fixed fragments and placeholders are formatted into the query.
-    where = f"r.family_id = ? AND r.status IN ({marks}) AND {privacy}"
-    sql = f"{LETTER_SQL} WHERE {where} ORDER BY r.accepted_at, r.id"  # noqa: S608
-    rows = list(db.query(sql, params))
-    seen = set()
-    services = []
-    for row in rows:
-        if row["id"] not in seen:
-            seen.add(row["id"])
-            services.append(_letter_service(row, lang))
-    owners = collections.Counter(r["owner_id"] for r in rows if r["owner_id"])
-    worker = None
-    if owners:
-        worker = one(
-            db, "SELECT display_name, phone FROM users WHERE id = ?", [owners.most_common(1)[0][0]]
+) -> int:
+    """Add a referral by hand, already accepted: to an active service, or a one-off by name."""
+    with write(db):
+        if service_id:
+            service = _active_service(db, service_id)
+            sensitive = bool(service["sensitive"])
+        elif service_text.strip():
+            sensitive = False
+        else:
+            raise ServiceRefused("")
+        stamp = timeutil.iso()
+        row = {
+            "family_id": family_id,
+            "caregiver_id": caregiver_id,
+            "domain": domain,
+            "category": category,
+            "service_id": service_id or None,
+            "service_text": "" if service_id else service_text.strip(),
+            "status": "accepted",
+            "sensitive": int(sensitive or domain in matching.SENSITIVE_DOMAINS),
+            "owner_id": user["id"],
+            "accepted_at": stamp,
+            "match_reasons": json.dumps([{"kind": "manual", "value": None}]),
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        referral_id = _insert_referral(db, row, user["id"], note="added by hand")
+        audit.record(
+            "referral_manual", "referral", referral_id, detail=f"domain={domain}", user=user, db=db
         )
-    worker = worker or printed_by or {}
-    return letters.Letter(
-        language=lang,
-        letterhead=head,
-        date=day or timeutil.today(),
-        worker_name=worker.get("display_name", ""),
-        worker_phone=worker.get("phone", ""),
-        services=tuple(services),
-        private=caregiver_id is not None,
-    )
+    return referral_id
 
 
-def families_accepted_on(db: Database, day: dt.date) -> list[int]:
-    """Families with a non-sensitive referral accepted on the given day."""
-    return [
-        r["family_id"]
-        for r in db.query(
-            "SELECT DISTINCT r.family_id FROM referrals r JOIN services s ON s.id = r.service_id "
-            "WHERE substr(r.accepted_at, 1, 10) = ? AND r.status IN ('accepted', 'sent', "
-            "'connected') AND r.sensitive = 0 AND s.sensitive = 0 ORDER BY r.family_id",
-            [day.isoformat()],
+def no_suitable_service(
+    db: Database, referral_id: int, *, version: int, user: dict, note: str = ""
+) -> None:
+    """Decline a suggestion because no service fits, and record the gap for the directory."""
+    with write(db):
+        referral = _current(db, referral_id, version)
+        changes, event = rules.transition(
+            referral,
+            "declined",
+            user_id=user["id"],
+            now=timeutil.now(),
+            follow_up_days=0,
+            note=note or "No suitable service in the directory",
         )
-    ]
+        _apply(db, referral, changes, event, user, "referral_gap")
+        record_gap(db, referral["domain"], user_id=user["id"], referral_id=referral_id, note=note)

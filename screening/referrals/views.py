@@ -1,14 +1,14 @@
-"""Referrals: suggestions after a screen, lifecycle to the end, worklist, letters, paper forms."""
+"""Referrals: choosing services, the lifecycle to the end, attempts, reopening, the worklist.
+
+Every action redirects back to the page it came from, at the referral it acted on (`#ref-N`).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import click
 from flask import Blueprint
 from flask import Flask
-from flask import Response
 from flask import abort
 from flask import current_app
 from flask import flash
@@ -17,84 +17,36 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask.cli import with_appcontext
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
-from wtforms import IntegerField
-from wtforms import StringField
-from wtforms import TextAreaField
-from wtforms.validators import AnyOf
-from wtforms.validators import DataRequired
-from wtforms.validators import Length
-from wtforms.validators import Optional
 
-from screening.core import letters
 from screening.core import referral_rules as rules
-from screening.platform import audit
+from screening.directory.store import all_services
 from screening.platform import timeutil
 from screening.platform.db import StaleEdit
-from screening.platform.db import connect
 from screening.platform.db import get_db
 from screening.platform.db import one
+from screening.platform.db import write
 from screening.platform.roles import allow
-from screening.referrals.store import add_note
-from screening.referrals.store import build_letter
-from screening.referrals.store import change_status
-from screening.referrals.store import families_accepted_on
-from screening.referrals.store import letterhead
-from screening.referrals.store import reassign
-from screening.referrals.store import worklist_rows
+from screening.referrals import cli
+from screening.referrals import forms
+from screening.referrals import queries
+from screening.referrals import store
+from screening.referrals import views_letters
+from screening.referrals import wording
+from screening.referrals.letter_data import set_title
 
 bp = Blueprint("referrals", __name__)
-
-STALE_MESSAGE = (
-    "Someone else changed this referral since you opened the page (it is now {status}). "
-    "Nothing was saved: check it below and try again."
-)
+views_letters.register(bp)
 
 
-def _pdf_response(data: bytes, prefix: str) -> Response:
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{letters.random_filename(prefix)}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-# ---------------------------------------------------------------------------
-# Views
-
-
-class TransitionForm(FlaskForm):
-    to = StringField("New status", validators=[DataRequired(), AnyOf(rules.STATUSES)])
-    reason = StringField("Reason", validators=[Optional(), AnyOf(rules.REASONS)])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
-    version = IntegerField(validators=[DataRequired()])
-    back = HiddenField()
-
-
-class NoteForm(FlaskForm):
-    note = TextAreaField("Note", validators=[DataRequired(), Length(max=2000)])
-    version = IntegerField(validators=[DataRequired()])
-    back = HiddenField()
-
-
-class OwnerForm(FlaskForm):
-    owner = IntegerField(validators=[DataRequired()])
-    version = IntegerField(validators=[DataRequired()])
-    back = HiddenField()
-
-
-def _back(target: str | None, referral: dict) -> str:
+def _back(target: str | None, family_id: int, anchor: str = "") -> str:
     parts = urlsplit(target or "")
     # Local paths only: the value comes from the form and must not redirect off-site.
-    if target and not parts.scheme and not parts.netloc and target.startswith("/"):
-        if not target.startswith("//") and "\\" not in target:
-            return target
-    return url_for("families.show", family_id=referral["family_id"])
+    local = bool(target) and not parts.scheme and not parts.netloc and target.startswith("/")
+    if not local or target.startswith("//") or "\\" in target:
+        target = url_for("families.show", family_id=family_id)
+    return f"{target.split('#')[0]}#{anchor}" if anchor else target
 
 
 def _referral_or_404(referral_id: int) -> dict:
@@ -105,266 +57,276 @@ def _referral_or_404(referral_id: int) -> dict:
 
 
 def _errors(form: FlaskForm) -> str:
-    return "; ".join(
-        f"{form[name].label.text}: {' '.join(errs)}" for name, errs in form.errors.items()
-    )
+    return "; ".join(" ".join(str(e) for e in errs) for errs in form.errors.values())
 
 
-@bp.route("/referrals")
-@allow("social_worker")
-def worklist():
-    """Referrals due for follow-up, oldest first."""
-    db = get_db()
-    rows = worklist_rows(db, timeutil.today())
-    workers = list(
-        db.query(
-            "SELECT id, display_name FROM users WHERE role = 'social_worker' AND active = 1 "
-            "ORDER BY display_name"
+def _settings() -> dict:
+    return {"follow_up_days": current_app.config["REFERRAL_FOLLOW_UP_DAYS"]}
+
+
+def _act(referral_id: int, form_class: type[FlaskForm], action, done: str):
+    """Validate the form, run `action(form, referral)`, flash the outcome, go back to the row."""
+    referral = _referral_or_404(referral_id)
+    form = form_class()
+    back = _back(form.back.data, referral["family_id"], f"ref-{referral_id}")
+    if not form.validate_on_submit():
+        flash(_("Nothing was saved. %(problems)s", problems=_errors(form)), "error")
+        return redirect(back, code=303)
+    try:
+        action(form, referral)
+    except StaleEdit as exc:
+        status = str(wording.STATUS.get(exc.args[0], exc.args[0])).lower()
+        flash(
+            _(
+                "Someone else changed this referral since you opened the page (it is now "
+                "%(status)s). Nothing was saved: check it below and try again.",
+                status=status,
+            ),
+            "error",
         )
-    )
-    return render_template(
-        "referrals/worklist.html",
-        referrals=rows,
-        workers=workers,
-        instruments=_instruments(),
-        today=timeutil.today(),
-    )
+    except rules.TransitionError as exc:
+        flash(_("Nothing was saved. %(problem)s", problem=wording.error(exc)), "error")
+    except store.ServiceRefused:
+        flash(_("Nothing was saved. That service is retired or unknown."), "error")
+    else:
+        flash(done, "success")
+    return redirect(back, code=303)
 
 
 @bp.route("/referrals/<int:referral_id>/status", methods=["POST"])
 @allow("social_worker")
 def transition(referral_id: int):
-    """Change a referral's status (accept, decline, sent, connected, not connected)."""
-    referral = _referral_or_404(referral_id)
-    form = TransitionForm()
-    back = _back(form.back.data, referral)
-    if not form.validate_on_submit():
-        flash(f"Nothing was saved. {_errors(form)}", "error")
-        return redirect(back, code=303)
-    try:
-        change_status(
+    """Change a referral's status; closing ones need the page's confirmation step."""
+
+    def run(form, _referral):
+        store.change_status(
             get_db(),
             referral_id,
             form.to.data,
             version=form.version.data,
             user=g.user,
-            follow_up_days=current_app.config["REFERRAL_FOLLOW_UP_DAYS"],
             reason=form.reason.data or None,
             note=form.note.data or "",
+            outcome=form.outcome.data or None,
+            max_attempts=current_app.config["REFERRAL_MAX_ATTEMPTS"],
+            **_settings(),
         )
-    except StaleEdit as exc:
-        flash(STALE_MESSAGE.format(status=exc.args[0]), "error")
-    except rules.TransitionError as exc:
-        flash(f"Nothing was saved. {exc}", "error")
-    else:
-        flash(f"Referral marked {rules.LABELS[form.to.data].lower()}.", "success")
-    return redirect(back, code=303)
+
+    target = wording.STATUS.get(request.form.get("to", ""), "")
+    done = _("Referral marked %(status)s.", status=str(target).lower())
+    return _act(referral_id, forms.TransitionForm, run, done)
 
 
 @bp.route("/referrals/<int:referral_id>/note", methods=["POST"])
 @allow("social_worker")
 def note(referral_id: int):
     """Add a note to a referral."""
-    referral = _referral_or_404(referral_id)
-    form = NoteForm()
-    back = _back(form.back.data, referral)
-    if not form.validate_on_submit():
-        flash(f"Nothing was saved. {_errors(form)}", "error")
-        return redirect(back, code=303)
-    try:
-        add_note(get_db(), referral_id, form.note.data, version=form.version.data, user=g.user)
-    except StaleEdit as exc:
-        flash(STALE_MESSAGE.format(status=exc.args[0]), "error")
-    else:
-        flash("Note added.", "success")
-    return redirect(back, code=303)
+
+    def run(form, _referral):
+        store.add_note(
+            get_db(), referral_id, form.note.data, version=form.version.data, user=g.user
+        )
+
+    return _act(referral_id, forms.NoteForm, run, _("Note added."))
 
 
 @bp.route("/referrals/<int:referral_id>/owner", methods=["POST"])
 @allow("social_worker")
 def owner(referral_id: int):
     """Hand a referral to another social worker."""
-    referral = _referral_or_404(referral_id)
-    form = OwnerForm()
-    back = _back(form.back.data, referral)
+
+    def run(form, _referral):
+        store.reassign(
+            get_db(), referral_id, form.owner.data, version=form.version.data, user=g.user
+        )
+
+    return _act(referral_id, forms.OwnerForm, run, _("Owner changed."))
+
+
+@bp.route("/referrals/<int:referral_id>/attempt", methods=["POST"])
+@allow("social_worker")
+def attempt(referral_id: int):
+    """Record a contact attempt; the follow-up date moves to the next try."""
+
+    def run(form, _referral):
+        store.record_attempt(
+            get_db(),
+            referral_id,
+            version=form.version.data,
+            user=g.user,
+            on=form.on.data,
+            method=form.method.data,
+            result=form.result.data,
+            next_try=form.next_try.data,
+            note=form.note.data or "",
+        )
+
+    return _act(referral_id, forms.AttemptForm, run, _("Contact attempt recorded."))
+
+
+@bp.route("/referrals/<int:referral_id>/reopen", methods=["POST"])
+@allow("social_worker")
+def reopen(referral_id: int):
+    """Reopen a closed referral with a reason."""
+
+    def run(form, _referral):
+        store.reopen_referral(
+            get_db(), referral_id, form.why.data, version=form.version.data, user=g.user,
+            **_settings(),
+        )  # fmt: skip
+
+    return _act(referral_id, forms.ReopenForm, run, _("Referral reopened."))
+
+
+@bp.route("/referrals/<int:referral_id>/service", methods=["POST"])
+@allow("social_worker")
+def choose(referral_id: int):
+    """Point a suggestion at an alternative service."""
+
+    def run(form, _referral):
+        store.choose_service(
+            get_db(), referral_id, form.service.data, version=form.version.data, user=g.user
+        )
+
+    return _act(referral_id, forms.ChooseForm, run, _("Service changed."))
+
+
+@bp.route("/referrals/<int:referral_id>/gap", methods=["POST"])
+@allow("social_worker")
+def gap(referral_id: int):
+    """No suitable service: decline the suggestion and report the gap to the admin."""
+
+    def run(form, _referral):
+        store.no_suitable_service(
+            get_db(), referral_id, version=form.version.data, user=g.user, note=form.note.data or ""
+        )
+
+    return _act(referral_id, forms.GapForm, run, _("Recorded: no suitable service."))
+
+
+@bp.route("/referrals/families/<int:family_id>/manual", methods=["POST"])
+@allow("social_worker")
+def manual(family_id: int):
+    """Add a referral by hand to any active service, or to a one-off service by name."""
+    if one(get_db(), "SELECT id FROM families WHERE id = ?", [family_id]) is None:
+        abort(404)
+    form = forms.ManualForm()
+    back = _back(form.back.data, family_id, "referrals")
     if not form.validate_on_submit():
-        flash(f"Nothing was saved. {_errors(form)}", "error")
+        flash(_("Nothing was saved. %(problems)s", problems=_errors(form)), "error")
         return redirect(back, code=303)
     try:
-        reassign(get_db(), referral_id, form.owner.data, version=form.version.data, user=g.user)
-    except StaleEdit as exc:
-        flash(STALE_MESSAGE.format(status=exc.args[0]), "error")
+        rid = store.add_manual(
+            get_db(),
+            family_id=family_id,
+            domain=form.domain.data,
+            category=form.category.data,
+            user=g.user,
+            service_id=(form.service.data or "").strip() or None,
+            service_text=form.service_text.data or "",
+            caregiver_id=form.caregiver.data or None,
+        )
+    except store.ServiceRefused:
+        flash(_("Nothing was saved. That service is retired or unknown."), "error")
+        return redirect(back, code=303)
+    flash(_("Referral added."), "success")
+    return redirect(_back(form.back.data, family_id, f"ref-{rid}"), code=303)
+
+
+@bp.route("/referrals/families/<int:family_id>/accept", methods=["POST"])
+@allow("social_worker")
+def accept_many(family_id: int):
+    """Accept every ticked suggestion at once (all or nothing)."""
+    form = forms.AcceptManyForm()
+    back = _back(form.back.data, family_id, "referrals")
+    choices = form.choices() if form.validate_on_submit() else {}
+    db = get_db()
+    marks = ",".join("?" * len(choices)) or "NULL"
+    sql = f"SELECT COUNT(*) FROM referrals WHERE family_id = ? AND id IN ({marks})"  # noqa: S608
+    if not choices or db.execute(sql, [family_id, *choices]).fetchone()[0] != len(choices):
+        flash(_("Nothing was saved. Tick the suggestions to accept."), "error")
+        return redirect(back, code=303)
+    try:
+        store.accept_many(db, choices, user=g.user, **_settings())
+    except StaleEdit:
+        flash(_("Someone else changed one of these referrals. Nothing was saved."), "error")
     except rules.TransitionError as exc:
-        flash(f"Nothing was saved. {exc}", "error")
+        flash(_("Nothing was saved. %(problem)s", problem=wording.error(exc)), "error")
     else:
-        flash("Owner changed.", "success")
+        flash(_("%(count)s referrals accepted.", count=len(choices)), "success")
     return redirect(back, code=303)
 
 
-def _requested_lang() -> str | None:
-    lang = request.args.get("lang")
-    return lang if lang in letters.LANGUAGES else None
-
-
-@bp.route("/referrals/families/<int:family_id>/letter")
+@bp.route("/referrals")
 @allow("social_worker")
-def letter(family_id: int):
-    """The family's referral letter as PDF (?lang=es|en overrides the family's language)."""
+def worklist():
+    """Referrals to follow up, soonest first, with the family named; filters and pages."""
+    form = forms.FilterForm(request.args)
+    form.validate()
+    filters = queries.Filters(
+        mine=form.mine.data,
+        overdue=form.overdue.data,
+        week=form.week.data,
+        private=form.private.data,
+        category=form.category.data or "",
+        status=form.status.data if form.status.data in queries.WORKLIST_STATUSES else "open",
+        page=form.page.data or 1,
+    )
     db = get_db()
-    built = build_letter(
-        db,
-        family_id,
-        head=letterhead(current_app.config, current_app.instance_path),
-        language=_requested_lang(),
-        printed_by=g.user,
+    rows, total = queries.worklist_page(
+        db, filters, user_id=g.user["id"], max_attempts=current_app.config["REFERRAL_MAX_ATTEMPTS"]
     )
-    if built is None:
-        abort(404)
-    data = letters.render([built])
-    audit.record("letter", "family", family_id, detail=f"kind=family lang={built.language}")
-    return _pdf_response(data, "referral-letter")
-
-
-@bp.route("/referrals/families/<int:family_id>/caregivers/<int:caregiver_id>/letter")
-@allow("social_worker")
-def private_letter(family_id: int, caregiver_id: int):
-    """One parent's private letter with the sensitive referrals they accepted."""
-    db = get_db()
-    caregiver = one(
-        db,
-        "SELECT id, language FROM caregivers WHERE id = ? AND family_id = ?",
-        [caregiver_id, family_id],
-    )
-    if caregiver is None:
-        abort(404)
-    built = build_letter(
-        db,
-        family_id,
-        head=letterhead(current_app.config, current_app.instance_path),
-        language=_requested_lang() or caregiver["language"],
-        caregiver_id=caregiver_id,
-        printed_by=g.user,
-    )
-    data = letters.render([built])
-    audit.record(
-        "letter",
-        "family",
-        family_id,
-        detail=f"kind=private caregiver={caregiver_id} lang={built.language}",
-    )
-    return _pdf_response(data, "referral-letter")
-
-
-@bp.route("/referrals/letters/today")
-@allow("social_worker")
-def batch():
-    """One PDF with the family letter of every family with a referral accepted today."""
-    db = get_db()
-    day = timeutil.today()
-    head = letterhead(current_app.config, current_app.instance_path)
-    family_ids = families_accepted_on(db, day)
-    built = [build_letter(db, fid, head=head, printed_by=g.user, day=day) for fid in family_ids]
-    data = letters.render([b for b in built if b is not None])
-    for fid in family_ids:
-        audit.record("letter", "family", fid, detail="kind=family batch=today")
-    return _pdf_response(data, "referral-letters")
-
-
-def _instruments() -> list[tuple[str, str]]:
-    try:
-        from screening.platform.instruments import get_registry
-
-        registry = get_registry()
-    except (ImportError, RuntimeError):
-        return []
-    return [(i, registry.get(i).title["en"]) for i in getattr(registry, "instruments", {})]
-
-
-@bp.route("/referrals/paper/<instrument_id>")
-@allow("social_worker")
-def paper_form(instrument_id: str):
-    """A blank printable copy of an instrument (?lang=es), for when the tablet is down."""
-    from screening.core import paper_forms
-    from screening.platform.instruments import get_registry
-
-    registry = get_registry()
-    if instrument_id not in getattr(registry, "instruments", {}):
-        abort(404)
-    lang = _requested_lang() or "en"
-    data = paper_forms.render(
-        registry.get(instrument_id), lang, unit_name=current_app.config.get("UNIT_NAME") or ""
-    )
-    audit.record("paper_form", "instrument", instrument_id, detail=f"lang={lang}")
-    return _pdf_response(data, "paper-form")
-
-
-# ---------------------------------------------------------------------------
-# Command line
-
-
-@click.command("letter")
-@click.argument("family_id", type=int)
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--lang",
-    type=click.Choice(letters.LANGUAGES),
-    default=None,
-    help="Letter language; default: the family's preferred language.",
-)
-@click.option(
-    "--caregiver",
-    type=int,
-    default=None,
-    help="Print this parent's private letter (sensitive referrals) instead.",
-)
-@with_appcontext
-def letter_command(family_id: int, out: Path, lang: str | None, caregiver: int | None) -> None:
-    """Write the family's referral letter as a PDF.
-
-    A family with no accepted referrals still gets a letter that says so and gives the unit's
-    contact details.
-    """
-    db = connect(current_app.config["DATABASE"])
-    try:
-        if (
-            caregiver is not None
-            and one(
-                db,
-                "SELECT id FROM caregivers WHERE id = ? AND family_id = ?",
-                [caregiver, family_id],
-            )
-            is None
-        ):
-            click.echo(f"letter: family {family_id} has no caregiver {caregiver}", err=True)
-            raise SystemExit(2)
-        built = build_letter(
-            db,
-            family_id,
-            head=letterhead(current_app.config, current_app.instance_path),
-            language=lang,
-            caregiver_id=caregiver,
+    workers = list(
+        db.query(
+            "SELECT id, display_name FROM users WHERE role = 'social_worker' AND active = 1 "
+            "ORDER BY display_name"
         )
-        if built is None:
-            click.echo(f"letter: no family with id {family_id}", err=True)
-            raise SystemExit(2)
-        out.write_bytes(letters.render([built]))
-        kind = "private" if caregiver is not None else "family"
-        audit.record(
-            "letter", "family", family_id, detail=f"kind={kind} lang={built.language} cli", db=db
-        )
-    finally:
-        db.close()
-    note = "" if built.services else " (no accepted referrals: the letter says so)"
-    click.echo(f"wrote {out} ({built.language}, {len(built.services)} services){note}")
+    )
+    title = one(db, "SELECT * FROM worker_titles WHERE user_id = ?", [g.user["id"]]) or {}
+    return render_template(
+        "referrals/worklist.html",
+        referrals=rows,
+        total=total,
+        filters=filters,
+        form=form,
+        pages=max(1, -(-total // queries.PAGE_SIZE)),
+        workers=workers,
+        title_form=forms.TitleForm(data=title),
+    )
+
+
+@bp.route("/referrals/title", methods=["POST"])
+@allow("social_worker")
+def title():
+    """Set the title printed under the social worker's name on letters."""
+    form = forms.TitleForm()
+    if form.validate_on_submit():
+        db = get_db()
+        with write(db):
+            set_title(db, g.user["id"], form.title_en.data or "", form.title_es.data or "")
+        flash(_("Your title on letters was saved."), "success")
+    return redirect(url_for("referrals.worklist"), code=303)
+
+
+def template_helpers() -> dict:
+    """Labels and helpers the referral templates share."""
+    return {
+        "referral_labels": wording.STATUS,
+        "referral_reasons": wording.REASONS,
+        "referral_outcomes": wording.OUTCOMES,
+        "attempt_methods": wording.METHODS,
+        "attempt_results": wording.RESULTS,
+        "need_words": wording.NEEDS,
+        "match_reasons": wording.reasons,
+        "language_name": wording.language_name,
+        "active_services": lambda: all_services(get_db(), active_only=True),
+        "today_iso": lambda: timeutil.today().isoformat(),
+    }
 
 
 def init_app(app: Flask) -> None:
-    """Register the referral pages, the letter command and the template helpers."""
+    """Register the referral pages, letters, the letter command and the template helpers."""
+    app.config.setdefault("REFERRAL_MAX_ATTEMPTS", 3)
     app.register_blueprint(bp)
-    app.cli.add_command(letter_command)
-    app.context_processor(
-        lambda: {
-            "referral_reasons": rules.REASON_LABELS,
-            "referral_labels": rules.LABELS,
-        }
-    )
+    app.cli.add_command(cli.letter_command)
+    app.context_processor(template_helpers)
