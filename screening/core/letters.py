@@ -18,13 +18,11 @@ from dataclasses import field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable
 from reportlab.platypus import HRFlowable
 from reportlab.platypus import Image
@@ -34,10 +32,10 @@ from reportlab.platypus import Paragraph
 from reportlab.platypus import SimpleDocTemplate
 from reportlab.platypus import Spacer
 
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-VERA = Path(reportlab.__file__).parent / "fonts"
-FONT = "LetterSans"
-FONT_BOLD = "LetterSans-Bold"
+from .fonts import FONT
+from .fonts import FONT_BOLD
+from .fonts import register_fonts
+
 LANGUAGES = ("en", "es")
 INK = colors.HexColor("#12355b")
 
@@ -107,21 +105,6 @@ class Letter:
     private: bool = False
     # A short code that carries no PHI, printed in the footer to match letter and cover sheet.
     family_code: str = ""
-
-
-@functools.cache
-def register_fonts() -> tuple[str, str]:
-    """Register and return (regular, bold) font names; DejaVu when installed, else Vera."""
-    if (DEJAVU / "DejaVuSans.ttf").exists() and (DEJAVU / "DejaVuSans-Bold.ttf").exists():
-        regular, bold = DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"
-    else:
-        regular, bold = VERA / "Vera.ttf", VERA / "VeraBd.ttf"
-    pdfmetrics.registerFont(TTFont(FONT, str(regular)))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(bold)))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
-    )
-    return FONT, FONT_BOLD
 
 
 @functools.cache

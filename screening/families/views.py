@@ -175,7 +175,9 @@ def show(family_id: int):
         form.instruments.data = default_instruments(family, caregiver, screenings)
         form.request_token.data = secrets.token_urlsafe(16)
         start_forms[caregiver["id"]] = form
-    referrals = referral_data.family_referrals(db, family_id)
+    referrals = referral_data.family_referrals(
+        db, family_id, max_attempts=current_app.config["REFERRAL_MAX_ATTEMPTS"]
+    )
     audit.record("view", "family", family_id)
     return render_template(
         "families/show.html",

@@ -33,6 +33,8 @@ class Defaults:
     # {"epds_threshold_partner": 11, "phq2_always_full": True}.
     SCORING_SETTINGS: dict = {}
     REFERRAL_FOLLOW_UP_DAYS = 7
+    # Contact attempts before "family unreachable" is offered for a referral.
+    REFERRAL_MAX_ATTEMPTS = 3
     ADMISSION_SCREEN_DAYS = 7
     SUPPRESSION_THRESHOLD = 11
     EQUITY_REFERENCE_GROUPS: dict = {}

@@ -326,7 +326,6 @@ def template_helpers() -> dict:
 
 def init_app(app: Flask) -> None:
     """Register the referral pages, letters, the letter command and the template helpers."""
-    app.config.setdefault("REFERRAL_MAX_ATTEMPTS", 3)
     app.register_blueprint(bp)
     app.cli.add_command(cli.letter_command)
     app.context_processor(template_helpers)

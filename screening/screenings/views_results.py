@@ -7,6 +7,7 @@ import json
 
 from flask import Flask
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
@@ -60,7 +61,9 @@ def results(screening_id: int):
         domains=domains,
         review=service.review(db, screening, family),
         result=screening["result"] or {},
-        referrals=referral_data.screening_referrals(db, screening_id),
+        referrals=referral_data.screening_referrals(
+            db, screening_id, max_attempts=current_app.config["REFERRAL_MAX_ATTEMPTS"]
+        ),
         ack_form=AckForm(),
         correction=CorrectionForm(),
         action=ActionForm(),
