@@ -13,7 +13,10 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -208,51 +211,136 @@ def _finish(fam: dict) -> None:
         fam[key] = int(fam[key])
 
 
-def parse(lines: Iterable[str] | str, today: dt.date | None = None) -> Parsed:
-    """Check every row of the CSV text and fold the offers into families."""
+Seen = tuple[int, tuple[str, ...], str, str]
+"""Where a record_id first appeared: its row number and race codes, language, insurance."""
+BATCH_ROWS = 5000
+
+
+@dataclass
+class Batch:
+    """A run of consecutive CSV rows: their problems and their families folded within the run.
+
+    A record_id may reappear in a later batch; whoever stores batches merges them (the
+    store's upsert ORs the flags and adds the offers, exactly like a second import).
+    """
+
+    rows: int = 0
+    families: dict[str, dict] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    seen: dict[str, Seen] = field(default_factory=dict)
+
+
+def _no_earlier(_ids: list[str]) -> Mapping[str, Seen]:
+    return {}
+
+
+def _read_batch(numbered: Iterator[tuple[int, list[str]]], size: int | None) -> list:
+    """Up to `size` non-empty rows as (row number, cells)."""
+    rows: list = []
+    for n, values in numbered:
+        if not any(v.strip() for v in values):
+            continue
+        rows.append((n, values))
+        if size is not None and len(rows) >= size:
+            break
+    return rows
+
+
+def _check_batch(
+    rows: list, header: list[str], today: dt.date, earlier: Callable, fold: bool
+) -> Batch:
+    # Rows are checked first and the earlier-offer look-up made once for the whole batch;
+    # problems are then listed in row order, as a spreadsheet user reads them.
+    batch = Batch(rows=len(rows))
+    checked = []
+    for n, values in rows:
+        scratch = Parsed()
+        if len(values) != len(header):
+            scratch.problems.append(
+                f"row {n}: has {len(values)} cells but the header has {len(header)}"
+            )
+            checked.append((n, None, scratch.problems))
+            continue
+        offer = _check_row(n, dict(zip(header, values, strict=True)), today, scratch)
+        checked.append((n, offer, scratch.problems))
+    ids = sorted({offer["record_id"] for _n, offer, _p in checked if offer is not None})
+    known = dict(earlier(ids)) if ids else {}
+    for n, offer, row_problems in checked:
+        batch.problems.extend(row_problems)
+        if offer is None:
+            continue
+        first = known.get(offer["record_id"])
+        if first is None:
+            first = (n, offer["race"], offer["language"], offer["insurance"])
+            known[offer["record_id"]] = first
+            batch.seen[offer["record_id"]] = first
+        for column, value, before in (
+            ("race_ethnicity", offer["race"], first[1]),
+            ("language", offer["language"], first[2]),
+            ("insurance", offer["insurance"], first[3]),
+        ):
+            if value != before:
+                batch.problems.append(
+                    f"row {n}, column {column}: differs from row {first[0]}, "
+                    "an earlier offer to the same record_id"
+                )
+        if fold and not batch.problems:
+            _fold(offer, batch.families, n)
+    for fam in batch.families.values():
+        _finish(fam)
+    return batch
+
+
+def parse_batches(
+    lines: Iterable[str] | str,
+    today: dt.date | None = None,
+    size: int | None = BATCH_ROWS,
+    earlier: Callable[[list[str]], Mapping[str, Seen]] = _no_earlier,
+) -> Iterator[Batch]:
+    """Check the CSV `size` rows at a time, so a file of any length holds one batch in memory.
+
+    `earlier(record_ids)` answers where ids met in previous batches first appeared (the
+    caller keeps that, e.g. in a temporary table), so an offer whose group values differ
+    from its record's first row is a problem whichever batch the first row was in. Once any
+    problem is found later batches carry problems only: the file will be rejected whole.
+    """
     if isinstance(lines, str):
         lines = io.StringIO(lines.removeprefix("\ufeff"))
     today = today or dt.date.today()
-    parsed = Parsed()
     reader = csv.reader(lines)
     header = next(reader, None)
     if header is None:
-        parsed.problems.append("row 1: the file is empty; the first row must be the header")
-        return parsed
+        yield Batch(problems=["row 1: the file is empty; the first row must be the header"])
+        return
     header = [h.strip().lower() for h in header]
-    _check_header(header, parsed)
-    first_seen: dict[str, tuple[int, dict]] = {}
-    for n, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        parsed.rows += 1
-        if len(values) != len(header):
-            parsed.problems.append(
-                f"row {n}: has {len(values)} cells but the header has {len(header)}"
-            )
-            continue
-        offer = _check_row(n, dict(zip(header, values, strict=True)), today, parsed)
-        if offer is None:
-            continue
-        earlier = first_seen.setdefault(offer["record_id"], (n, offer))
-        if earlier[0] != n:
-            for column, key in (
-                ("race_ethnicity", "race"),
-                ("language", "language"),
-                ("insurance", "insurance"),
-            ):
-                if offer[key] != earlier[1][key]:
-                    parsed.problems.append(
-                        f"row {n}, column {column}: differs from row {earlier[0]}, "
-                        "an earlier offer to the same record_id"
-                    )
-        if not parsed.problems:
-            _fold(offer, parsed.families, n)
-    if parsed.rows == 0 and not parsed.problems:
-        parsed.problems.append("row 2: the file has a header but no rows")
+    start = Parsed()
+    _check_header(header, start)
+    numbered = enumerate(reader, start=2)
+    total, clean = 0, not start.problems
+    pending = start.problems
+    while True:
+        rows = _read_batch(numbered, size)
+        if not rows:
+            break
+        batch = _check_batch(rows, header, today, earlier, fold=clean)
+        batch.problems[:0] = pending
+        pending = []
+        total += batch.rows
+        clean = clean and not batch.problems
+        yield batch
+    if total == 0 and clean:
+        pending.append("row 2: the file has a header but no rows")
+    if pending:
+        yield Batch(problems=pending)
+
+
+def parse(lines: Iterable[str] | str, today: dt.date | None = None) -> Parsed:
+    """Check every row of the CSV text and fold the offers into families (all in memory)."""
+    parsed = Parsed()
+    for batch in parse_batches(lines, today, size=None):
+        parsed.rows += batch.rows
+        parsed.problems.extend(batch.problems)
+        parsed.families = batch.families
     if parsed.problems:
         parsed.families = {}
-        return parsed
-    for fam in parsed.families.values():
-        _finish(fam)
     return parsed

@@ -18,6 +18,8 @@ admission date.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from collections.abc import Iterator
 
 from sqlite_utils import Database
@@ -26,8 +28,12 @@ from screening.core.equity import DIMENSION_COLUMNS
 from screening.core.equity import RACE_CODES
 from screening.core.equity import Dimension
 from screening.core.identifiers import DOMAINS
+from screening.core.results_import import BATCH_ROWS
 from screening.core.results_import import FLAGS
+from screening.core.results_import import Batch
 from screening.core.results_import import Parsed
+from screening.core.results_import import Seen
+from screening.core.results_import import parse_batches
 
 SOCIAL_NEEDS_INSTRUMENT = "ahc_core"
 CHUNK = 500
@@ -170,12 +176,20 @@ def aggregate(
     return counts
 
 
-def family_rows(db: Database) -> Iterator[dict]:
-    """Every family (app and imported) as coded values and flags, for the extract."""
+def family_rows(db: Database, shuffled: bool = False) -> Iterator[dict]:
+    """Every family (app and imported) as coded values and flags, for the extract.
+
+    Rows come from a cursor, one at a time. `shuffled` has SQLite order them at random
+    (its sorter spills to disk), so a streamed extract never follows admission order or ids.
+    """
     columns = "index_date, race_ethnicity, language, insurance, " + ", ".join(FLAGS)
     app_sql = f"SELECT {columns}, interpreter_needed, zip FROM fam"  # noqa: S608  # nosec B608
     unknown = "NULL AS interpreter_needed, NULL AS zip"
     imported_sql = f"SELECT {columns}, {unknown} FROM imported_families"  # noqa: S608  # nosec B608
+    if shuffled:
+        both = f"SELECT * FROM ({app_sql} UNION ALL {imported_sql}) ORDER BY random()"  # noqa: S608  # nosec B608
+        yield from db.query(APP_FAMILIES + both)
+        return
     yield from db.query(APP_FAMILIES + app_sql)
     yield from db.query(imported_sql)
 
@@ -194,6 +208,13 @@ def _existing(db: Database, record_ids: list[str]) -> dict[str, dict]:
     return found
 
 
+GROUP_KEYS = (
+    ("race_ethnicity", "race_codes"),
+    ("language", "language"),
+    ("insurance", "insurance"),
+)
+
+
 def conflicts(db: Database, parsed: Parsed) -> list[str]:
     """Problems where a record_id imported before now arrives with other group values."""
     problems = []
@@ -202,11 +223,7 @@ def conflicts(db: Database, parsed: Parsed) -> list[str]:
         old = existing.get(record_id)
         if old is None:
             continue
-        for column, key in (
-            ("race_ethnicity", "race_codes"),
-            ("language", "language"),
-            ("insurance", "insurance"),
-        ):
+        for column, key in GROUP_KEYS:
             if old[key] != fam[key]:
                 problems.append(
                     f"row {fam['first_row']}, column {column}: differs from an earlier "
@@ -244,6 +261,10 @@ UPSERT = (
 )
 
 
+def _upsert(db: Database, families: Iterable[dict], import_id: int) -> None:
+    db.conn.executemany(UPSERT, ([*(fam[c] for c in STORED), import_id] for fam in families))
+
+
 def store_import(db: Database, parsed: Parsed, imported_at: str) -> dict[str, int]:
     """Merge parsed families into imported_families; the caller holds the write transaction.
 
@@ -256,8 +277,101 @@ def store_import(db: Database, parsed: Parsed, imported_at: str) -> dict[str, in
         "INSERT INTO imports (imported_at, rows, families, new_families) VALUES (?, ?, ?, ?)",
         [imported_at, parsed.rows, len(parsed.families), new],
     ).lastrowid
-    db.conn.executemany(
-        UPSERT,
-        ([*(fam[c] for c in STORED), import_id] for fam in parsed.families.values()),
-    )
+    _upsert(db, parsed.families.values(), import_id)
     return {"rows": parsed.rows, "families": len(parsed.families), "new_families": new}
+
+
+class ImportRejected(Exception):
+    """The file has problems; raised inside the caller's transaction so nothing is kept."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+def _seen_lookup(db: Database):
+    def earlier(record_ids: list[str]) -> dict[str, Seen]:
+        found: dict[str, Seen] = {}
+        for i in range(0, len(record_ids), CHUNK):
+            chunk = record_ids[i : i + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for rid, row, race, language, insurance in db.execute(
+                "SELECT record_id, first_row, race_codes, language, insurance "  # noqa: S608  # nosec B608
+                f"FROM temp.import_seen WHERE record_id IN ({marks})",
+                chunk,
+            ):
+                found[rid] = (row, tuple(race.split(";")), language, insurance)
+        return found
+
+    return earlier
+
+
+def _batch_conflicts(db: Database, batch: Batch) -> tuple[list[str], int]:
+    """Conflicts with earlier imports of the ids this batch met first, and how many existed."""
+    fresh = [rid for rid in batch.families if rid in batch.seen]
+    existing = _existing(db, fresh)
+    problems = []
+    for record_id in fresh:
+        old, fam = existing.get(record_id), batch.families[record_id]
+        if old is None:
+            continue
+        for column, key in GROUP_KEYS:
+            if old[key] != fam[key]:
+                problems.append(
+                    f"row {fam['first_row']}, column {column}: differs from an earlier "
+                    "import of the same record_id"
+                )
+    return problems, len(existing)
+
+
+def import_stream(
+    db: Database,
+    lines: Iterable[str],
+    imported_at: str,
+    today: dt.date | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> dict[str, int]:
+    """Check and store an import-results CSV one batch at a time; the caller holds the write
+    transaction and must let ImportRejected roll it back (nothing is half-imported).
+
+    Only one batch of rows is in memory: where each record_id first appeared is kept in a
+    temporary table, and each batch is merged into imported_families as soon as it is clean.
+    Problems are listed as the in-memory parse lists them; conflicts with earlier imports
+    only when the file itself has none.
+    """
+    db.execute("DROP TABLE IF EXISTS temp.import_seen")
+    db.execute(
+        "CREATE TEMP TABLE import_seen (record_id TEXT PRIMARY KEY, first_row INTEGER, "
+        "race_codes TEXT, language TEXT, insurance TEXT)"
+    )
+    import_id = db.execute(
+        "INSERT INTO imports (imported_at, rows, families, new_families) VALUES (?, 0, 0, 0)",
+        [imported_at],
+    ).lastrowid
+    rows = existed = 0
+    problems: list[str] = []
+    conflicts_found: list[str] = []
+    for batch in parse_batches(lines, today, batch_rows, _seen_lookup(db)):
+        rows += batch.rows
+        problems.extend(batch.problems)
+        db.conn.executemany(
+            "INSERT INTO temp.import_seen VALUES (?, ?, ?, ?, ?)",
+            ((rid, s[0], ";".join(s[1]), s[2], s[3]) for rid, s in batch.seen.items()),
+        )
+        if problems or conflicts_found:
+            continue
+        found, known = _batch_conflicts(db, batch)
+        conflicts_found.extend(found)
+        existed += known
+        if not found:
+            _upsert(db, batch.families.values(), import_id)
+    if problems or conflicts_found:
+        raise ImportRejected(problems or conflicts_found)
+    families = db.execute("SELECT count(*) FROM temp.import_seen").fetchone()[0]
+    db.execute("DROP TABLE temp.import_seen")
+    counts = {"rows": rows, "families": families, "new_families": families - existed}
+    db.execute(
+        "UPDATE imports SET rows = ?, families = ?, new_families = ? WHERE id = ?",
+        [rows, families, families - existed, import_id],
+    )
+    return counts

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 from html import escape
 from pathlib import Path
 
@@ -31,7 +30,6 @@ from wtforms.validators import Optional
 
 from screening.core import charts
 from screening.core import csv_safe
-from screening.core import deid
 from screening.core.equity import COMPLETENESS_GROUPS
 from screening.core.equity import GROUP_LABELS
 from screening.core.equity import METRICS
@@ -40,14 +38,14 @@ from screening.core.equity import Report
 from screening.core.equity import csv_rows
 from screening.core.equity import dimensions
 from screening.core.equity import summarize
-from screening.core.results_import import parse
 from screening.platform import audit
-from screening.platform import timeutil
 from screening.platform.db import connect
 from screening.platform.db import get_db
-from screening.platform.db import write
 from screening.platform.roles import allow
 from screening.reports import store as equity_data
+from screening.reports.cli import extract_command
+from screening.reports.cli import fail as _fail
+from screening.reports.cli import import_results_command
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 FORMATS = ("html", "csv", "pdf")
@@ -374,11 +372,6 @@ def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
     return buffer.getvalue()
 
 
-def _fail(command: str, message: str) -> None:
-    click.echo(f"{command}: {message}", err=True)
-    raise SystemExit(2)
-
-
 def _check_date(command: str, option: str, value: str | None) -> str | None:
     if value is None:
         return None
@@ -389,43 +382,6 @@ def _check_date(command: str, option: str, value: str | None) -> str | None:
     except ValueError:
         _fail(command, f"{option} must be a date written as YYYY-MM-DD")
     return None
-
-
-@click.command("import-results")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def import_results_command(file: Path) -> None:
-    """Load historical screening results from a CSV (all or nothing; header is row 1)."""
-    try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        _fail("import-results", "the file is not UTF-8 text; save it as CSV UTF-8")
-    parsed = parse(io.StringIO(text, newline=""))
-    db = connect(current_app.config["DATABASE"])
-    try:
-        problems = list(parsed.problems)
-        if not problems:
-            with write(db):
-                problems = equity_data.conflicts(db, parsed)
-                if not problems:
-                    counts = equity_data.store_import(db, parsed, timeutil.iso())
-        if problems:
-            for p in problems:
-                click.echo(f"import-results: {p}", err=True)
-            _fail("import-results", f"nothing imported ({len(problems)} problems)")
-        audit.record(
-            "results_import",
-            "import",
-            "",
-            detail=f"rows={counts['rows']} families={counts['families']}",
-            db=db,
-        )
-    finally:
-        db.close()
-    click.echo(
-        f"Imported {counts['rows']} rows ({counts['families']} families, "
-        f"{counts['new_families']} new)."
-    )
 
 
 @click.command("equity")
@@ -459,24 +415,6 @@ def equity_command(by: str, start: str | None, end: str | None, fmt: str) -> Non
         click.echo(csv_safe.dumps(csv_rows(report.summary)), nl=False)
     else:
         click.echo(json.dumps(report.summary, indent=2))
-
-
-@click.command("extract")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@with_appcontext
-def extract_command(out: Path) -> None:
-    """Write the de-identified (HIPAA Safe Harbor) one-row-per-family extract as CSV."""
-    db = connect(current_app.config["DATABASE"])
-    try:
-        rows = deid.extract(equity_data.family_rows(db))
-        audit.record("deid_extract", "report", "", detail=f"rows={len(rows)}", db=db)
-    finally:
-        db.close()
-    body = csv_safe.dumps([list(deid.COLUMNS)] + [[r[c] for c in deid.COLUMNS] for r in rows])
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(body)
-    click.echo(f"Wrote {len(rows)} de-identified rows.")
 
 
 def init_app(app: Flask) -> None:
