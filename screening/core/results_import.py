@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from .equity import INSURANCE_GROUPS
 from .equity import RACE_CODES
@@ -252,7 +253,7 @@ def _check_batch(
     # Rows are checked first and the earlier-offer look-up made once for the whole batch;
     # problems are then listed in row order, as a spreadsheet user reads them.
     batch = Batch(rows=len(rows))
-    checked = []
+    checked: list[tuple[int, dict[str, Any] | None, list[str]]] = []
     for n, values in rows:
         scratch = Parsed()
         if len(values) != len(header):
