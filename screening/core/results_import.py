@@ -106,7 +106,7 @@ def _race(value: str) -> tuple[str, ...] | str:
 
 def _check_row(
     n: int, record: dict[str, str], today: dt.date, parsed: Parsed
-) -> dict[str, object] | None:
+) -> dict[str, Any] | None:
     """One offer's values, or None after recording its problems."""
     problems = parsed.problems
     before = len(problems)
