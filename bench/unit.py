@@ -66,6 +66,15 @@ def working_copy(folder: Path) -> Path:
     copy = Path(tempfile.mkdtemp(prefix="bench-unit-"))
     for name in ("screening.sqlite", "secret_key"):
         shutil.copy2(folder / name, copy / name)
+    # A unit cached before a new migration must get it, as `init-db` gives it to a real unit.
+    from screening.platform.db import connect
+    from screening.schema import migrate
+
+    db = connect(str(copy / "screening.sqlite"))
+    try:
+        migrate(db)
+    finally:
+        db.close()
     return copy
 
 
