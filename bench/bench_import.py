@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from bench import unit
+from bench import unit_history
 from bench.common import verdict
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
@@ -48,7 +49,7 @@ def run() -> list[str]:
     instance = unit.working_copy(unit.cached(10_000, 1_000))
     csv_path = instance / "history.csv"
     with open(csv_path, "w", encoding="utf-8") as fh:
-        fh.writelines(unit.history_csv(ROWS, seed=99))
+        fh.writelines(unit_history.history_csv(ROWS, seed=99))
     size_mib = csv_path.stat().st_size / 2**20
     base_start = time.perf_counter()
     with open(csv_path, encoding="utf-8") as fh:
