@@ -31,6 +31,7 @@ test: $(BIN)/flask $(AXE)
 	$(BIN)/bandit -q -r screening -ll
 	$(BIN)/pytest -q
 
+# BENCH_SIZE=10000 for a quick run (default 100000 families); the unit is cached in bench/.cache.
 bench: $(BIN)/flask
 	$(BIN)/python -m bench
 

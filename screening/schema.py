@@ -23,6 +23,7 @@ MIGRATION_SETS: tuple[Migrations, ...] = (
     families_schema.migrations,
     screenings_schema.migrations,
     referrals_schema.migrations,
+    base_schema.indexes,
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import Any
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,10 +29,15 @@ def cell(value: object) -> str:
     return text
 
 
+def write_row(writer: Any, row: Iterable[object]) -> None:
+    """Write one row through a csv.writer with every cell neutralised (for streamed output)."""
+    writer.writerow([cell(v) for v in row])
+
+
 def dumps(rows: Iterable[Iterable[object]]) -> str:
     """Rows as CSV text with every cell neutralised."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:
-        writer.writerow([cell(v) for v in row])
+        write_row(writer, row)
     return out.getvalue()

@@ -13,6 +13,7 @@ import random
 import re
 import secrets
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 
 from .identifiers import DOMAINS
@@ -81,6 +82,13 @@ def extract_row(family: Mapping) -> dict[str, str]:
     row["referral_sent"] = _yes(family["sent"])
     row["connected"] = _yes(family["connected"])
     return row
+
+
+def extract_rows(families: Iterable[Mapping]) -> Iterator[dict]:
+    """Safe Harbor rows numbered 1..n in the order given, one at a time (for streamed
+    exports); the caller supplies them already shuffled (e.g. ORDER BY random())."""
+    for i, family in enumerate(families, start=1):
+        yield {"row": i, **extract_row(family)}
 
 
 def extract(families: Iterable[Mapping], rng: random.Random | None = None) -> list[dict]:

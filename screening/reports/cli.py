@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -120,15 +121,18 @@ def extract_command(out: Path) -> None:
     """Write the de-identified (HIPAA Safe Harbor) one-row-per-family extract as CSV."""
     db = connect(current_app.config["DATABASE"])
     try:
-        rows = deid.extract(store.family_rows(db))
-        audit.record("deid_extract", "report", "", detail=f"rows={len(rows)}", db=db)
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\r\n")
+            csv_safe.write_row(writer, deid.COLUMNS)
+            rows = 0
+            for row in deid.extract_rows(store.family_rows(db, shuffled=True)):
+                csv_safe.write_row(writer, [row[c] for c in deid.COLUMNS])
+                rows += 1
+        audit.record("deid_extract", "report", "", detail=f"rows={rows}", db=db)
     finally:
         db.close()
-    body = csv_safe.dumps([list(deid.COLUMNS)] + [[r[c] for c in deid.COLUMNS] for r in rows])
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(body)
-    click.echo(f"Wrote {len(rows)} de-identified rows.")
+    click.echo(f"Wrote {rows} de-identified rows.")
 
 
 def init_app(app: Flask) -> None:

@@ -170,12 +170,20 @@ def aggregate(
     return counts
 
 
-def family_rows(db: Database) -> Iterator[dict]:
-    """Every family (app and imported) as coded values and flags, for the extract."""
+def family_rows(db: Database, shuffled: bool = False) -> Iterator[dict]:
+    """Every family (app and imported) as coded values and flags, for the extract.
+
+    Rows come from a cursor, one at a time. `shuffled` has SQLite order them at random
+    (its sorter spills to disk), so a streamed extract never follows admission order or ids.
+    """
     columns = "index_date, race_ethnicity, language, insurance, " + ", ".join(FLAGS)
     app_sql = f"SELECT {columns}, interpreter_needed, zip FROM fam"  # noqa: S608  # nosec B608
     unknown = "NULL AS interpreter_needed, NULL AS zip"
     imported_sql = f"SELECT {columns}, {unknown} FROM imported_families"  # noqa: S608  # nosec B608
+    if shuffled:
+        both = f"SELECT * FROM ({app_sql} UNION ALL {imported_sql}) ORDER BY random()"  # noqa: S608  # nosec B608
+        yield from db.query(APP_FAMILIES + both)
+        return
     yield from db.query(APP_FAMILIES + app_sql)
     yield from db.query(imported_sql)
 
