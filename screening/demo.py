@@ -9,9 +9,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from screening.accounts.cli import insert_user
+from screening.accounts.store import insert_user
 from screening.platform import instruments
 from screening.platform import timeutil
+from screening.platform.deploy import mark_demo
 
 # username, role, password, display name. Synthetic accounts for the demo only.
 DEMO_ACCOUNTS = (
@@ -118,6 +119,8 @@ BABY = ["Mateo", "Zoe", "Liam", "Ava", "Elijah", "Isabella", "Santiago", "Mia", 
 def load(db: Database, config) -> dict:
     """Insert demo accounts and families unless present; returns counts added."""
     added = {"users": 0, "families": 0}
+    # Marked before anything else: check-deploy and the DEMO banner read the mark.
+    mark_demo(db)
     with db.atomic():
         for username, role, password, name in DEMO_ACCOUNTS:
             if not db["users"].count_where("username = ?", [username]):

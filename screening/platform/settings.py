@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -60,3 +62,20 @@ def ensure_secret_key(app) -> bool:
         fh.write(secrets.token_hex(32))
     load_secret_key(app)
     return True
+
+
+def derived_key(config, purpose: str) -> bytes:
+    """A key for one purpose, derived from the instance secret key (never the key itself)."""
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("no SECRET_KEY: run `flask --app screening init-db` first")
+    raw = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return hmac.new(raw, f"screening {purpose} v1".encode(), hashlib.sha256).digest()
+
+
+def keyed_record_id(config, record_id: str) -> str:
+    """What `import-results` stores instead of a free-text record id: an HMAC with the
+    instance key, so the same source row maps to the same value but imported history
+    cannot carry the names or MRNs people type into that column."""
+    digest = hmac.new(derived_key(config, "record id"), record_id.strip().encode(), "sha256")
+    return "rid-" + digest.hexdigest()[:32]
