@@ -162,14 +162,17 @@ def attempt_succeeded(db: Database, user: dict, password: str | None = None) -> 
         update_row(db, "users", user["id"], changes)
 
 
-def password_step_passed(db: Database, user_id: int) -> None:
-    """A right password before a code: take back its own attempt, but never reset the rest.
+def password_step_passed(db: Database, user: dict) -> None:
+    """A right password before a code: take back its own attempt, and nothing else.
 
-    Wrong codes stay counted, so password + 4 wrong codes, repeated, still locks.
+    Wrong codes stay counted, so password + wrong codes, repeated, still locks after 5
+    codes; the lock goes back to what it was before this attempt (`user` was read then).
     """
     with write(db):
         db.execute(
-            "UPDATE users SET failed_logins = max(0, failed_logins - 1) WHERE id = ?", [user_id]
+            "UPDATE users SET failed_logins = max(0, failed_logins - 1), locked_until = ? "
+            "WHERE id = ?",
+            [user["locked_until"], user["id"]],
         )
 
 

@@ -156,7 +156,7 @@ def check_login(username: str, password: str) -> tuple[dict | None, str | None]:
         _audit_failure(user["id"] if user else None, why)
         return None, generic_failure()
     if user["role"] == "admin" and user["totp_secret"]:
-        store.password_step_passed(db, user["id"])
+        store.password_step_passed(db, user)
     else:
         store.attempt_succeeded(db, user, password)
     return user, None
