@@ -114,3 +114,29 @@ def test_the_generated_secret_key_is_private(production):
     app, _runner = production
     mode = os.stat(os.path.join(app.instance_path, settings.SECRET_FILE)).st_mode
     assert not mode & (stat.S_IRWXG | stat.S_IRWXO)
+
+
+def test_the_production_server_sends_no_version_banner(app):
+    import threading
+    import urllib.request
+
+    from waitress import create_server
+
+    # The same setting `make run` and `make serve` pass (--ident=).
+    server = create_server(app, host="127.0.0.1", port=0, ident=None)
+    port = server.effective_port
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:  # noqa: S310
+            assert response.status == 200
+            assert response.headers.get("Server") is None
+            assert "waitress" not in str(response.headers).lower()
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def test_a_production_instance_shows_no_demo_banner(production):
+    app, _runner = production
+    assert "DEMO" not in app.test_client().get("/login").get_data(as_text=True)

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from screening.accounts import passwords
 from screening.platform import timeutil
+from screening.platform.db import insert_row
 from screening.platform.db import one
 from screening.platform.db import update_row
 from screening.platform.db import write
@@ -65,7 +66,7 @@ def insert_user(db: Database, username: str, role: str, password: str, **extra: 
         "password_changed_at": stamp,
         **extra,
     }
-    return int(db["users"].insert(row).last_pk)
+    return insert_row(db, "users", row)
 
 
 def list_users(db: Database) -> list[dict]:
@@ -106,8 +107,10 @@ def open_session(db: Database, user_id: int) -> str:
     token = secrets.token_urlsafe(32)
     stamp = timeutil.iso()
     with write(db):
-        db["user_sessions"].insert(
-            {"id": token_id(token), "user_id": user_id, "created_at": stamp, "last_seen": stamp}
+        insert_row(
+            db,
+            "user_sessions",
+            {"id": token_id(token), "user_id": user_id, "created_at": stamp, "last_seen": stamp},
         )
     return token
 

@@ -234,6 +234,7 @@ def check_code(user: dict, code: str) -> tuple[str | None, str | None]:
         _audit_failure(user["id"], "refused")
         return None, generic_failure()
     step = totp.matching_step(user["totp_secret"], code, timeutil.now())
+    factor: str | None
     if step is not None and store.claim_step(db, user["id"], step):
         factor = f"totp totp_step={step}"
     elif step is None and totp.looks_like_recovery(code):

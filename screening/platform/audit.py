@@ -98,11 +98,12 @@ def record(
         last = database.execute(
             "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
         ).fetchone()
-        row["prev_hash"] = last[1] if last else GENESIS
-        row["hash"] = row_hash(key, row["prev_hash"], row)
+        prev_hash: str = last[1] if last else GENESIS
+        row["prev_hash"] = prev_hash
+        row["hash"] = digest = row_hash(key, prev_hash, row)
         before = _count_before(database, last is not None)
         new_id = storage.insert_row(database, "audit_log", row)
-        _write_anchor(database, key, before, new_id, row["hash"])
+        _write_anchor(database, key, before, new_id, digest)
 
 
 def _count_before(database, has_rows: bool) -> int:
