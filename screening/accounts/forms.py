@@ -30,6 +30,14 @@ class CodeForm(FlaskForm):
     )
 
 
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code from your authenticator app"),
+        validators=[DataRequired(), Length(max=16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
