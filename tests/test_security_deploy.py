@@ -140,3 +140,22 @@ def test_the_production_server_sends_no_version_banner(app):
 def test_a_production_instance_shows_no_demo_banner(production):
     app, _runner = production
     assert "DEMO" not in app.test_client().get("/login").get_data(as_text=True)
+
+
+def test_files_the_cli_writes_are_private_even_over_an_open_file(tmp_path):
+    target = tmp_path / "letter.pdf"
+    target.write_bytes(b"old")
+    target.chmod(0o644)
+    settings.write_private(target, b"%PDF-1.4 new")
+    assert target.read_bytes() == b"%PDF-1.4 new"
+    assert not target.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+
+
+def test_a_command_line_event_names_the_operating_system_account(app, db, monkeypatch):
+    import pwd
+
+    monkeypatch.setenv("LOGNAME", "forged.name")
+    with app.app_context():
+        audit.record("letter", "family", "1", detail="cli", db=db)
+    who = db.execute("SELECT username, role FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    assert who == (f"cli:{pwd.getpwuid(os.getuid()).pw_name}", "cli")

@@ -78,6 +78,9 @@ def record(
     """Append one audit event. Never pass PHI values in `detail`: ids and codes only."""
     if user is None and has_request_context():
         user = g.get("user")
+    elif user is None:
+        # A command with no account behind it: the operating-system user who ran it.
+        user = cli_actor()
     row = {
         "at": timeutil.iso(),
         "user_id": user["id"] if user else None,

@@ -57,11 +57,27 @@ def ensure_secret_key(app) -> bool:
     if path.exists():
         load_secret_key(app)
         return False
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
+    write_private(path, secrets.token_hex(32).encode(), exclusive=True)
     load_secret_key(app)
     return True
+
+
+def write_private(path: str | os.PathLike, data: bytes, *, exclusive: bool = False) -> None:
+    """Write a file only its owner can read (0600): letters, exports and keys hold PHI or
+    secrets, and a umask of 022 would otherwise hand them to every account on the host.
+
+    An existing file is made private before anything is written into it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fd = -1
+            fh.write(data)
+    finally:
+        if fd != -1:
+            os.close(fd)
 
 
 def derived_key(config, purpose: str) -> bytes:
