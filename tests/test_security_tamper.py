@@ -135,3 +135,22 @@ def test_a_parent_on_the_tablet_cannot_open_another_screening(app, sw_client):
         response = sw_client.get(url)
         assert response.status_code == 302, url
         assert f"/screenings/{own}/" in response.headers["Location"], url
+
+
+def test_a_referral_cannot_be_handed_to_a_manager_or_admin(app, sw_client):
+    db = connect(app.config["DATABASE"])
+    referral, version, owner = db.execute(
+        "SELECT id, version, owner_id FROM referrals ORDER BY id LIMIT 1"
+    ).fetchone()
+    outsiders = [r[0] for r in db.execute("SELECT id FROM users WHERE role != 'social_worker'")]
+    db.close()
+    for outsider in outsiders:
+        sw_client.post(
+            f"/referrals/{referral}/owner", data={"owner": str(outsider), "version": str(version)}
+        )
+    db = connect(app.config["DATABASE"])
+    after = db.execute(
+        "SELECT owner_id, version FROM referrals WHERE id = ?", [referral]
+    ).fetchone()
+    db.close()
+    assert after == (owner, version)
