@@ -60,3 +60,49 @@ def test_the_search_finds_phi_for_a_social_worker(app):
     client = sign_in(app, "social_worker")
     body = html.unescape(client.get("/families").get_data(as_text=True))
     assert any(v in body for v in phi_values(app))
+
+
+# Pages found by the test below to show PHI without recording a view; the wiring is in
+# another area (reported to the lead). Remove an entry once its view records the view.
+KNOWN_UNAUDITED = {"screenings.handover"}
+
+
+def completed_screening(app) -> int:
+    db = connect(app.config["DATABASE"])
+    try:
+        return db.execute("SELECT id FROM screenings WHERE status = 'completed'").fetchone()[0]
+    finally:
+        db.close()
+
+
+def last_audit_id(app) -> int:
+    db = connect(app.config["DATABASE"])
+    try:
+        return db.execute("SELECT max(id) FROM audit_log").fetchone()[0] or 0
+    finally:
+        db.close()
+
+
+@pytest.mark.slow
+def test_every_page_that_shows_phi_records_a_view(app):
+    values = phi_values(app)
+    client = sign_in(app, "social_worker")
+    unaudited = set()
+    for screening_id in (real_ids(app)["screening_id"], completed_screening(app)):
+        ids = {**real_ids(app), "screening_id": screening_id}
+        for rule in app.url_map.iter_rules():
+            roles = allowed_roles(app, rule.endpoint)
+            if (
+                "GET" not in rule.methods
+                or "social_worker" not in roles
+                or rule.endpoint == "static"
+            ):
+                continue
+            before = last_audit_id(app)
+            response = client.get(
+                rule.build({a: ids.get(a, "ahc_core") for a in rule.arguments})[1]
+            )
+            body = html.unescape(response.get_data().decode("utf-8", "replace"))
+            if any(v in body for v in values) and last_audit_id(app) == before:
+                unaudited.add(rule.endpoint)
+    assert unaudited <= KNOWN_UNAUDITED, sorted(unaudited - KNOWN_UNAUDITED)
