@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench lint clean
+.PHONY: run serve check-deploy test bench lint clean
 
 $(BIN)/flask: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,10 +13,22 @@ $(BIN)/flask: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# The demo: synthetic families and published passwords; every page says DEMO.
 run: $(BIN)/flask
 	$(BIN)/flask --app screening init-db --demo
 	@$(BIN)/flask --app screening demo-accounts
-	$(BIN)/waitress-serve --host $(HOST) --port $(PORT) --threads 8 --call screening:create_app
+	$(BIN)/waitress-serve --ident= --host $(HOST) --port $(PORT) --threads 8 --call screening:create_app
+
+# Production: never --demo; refuses to start while check-deploy finds a problem. Point
+# SCREENING_INSTANCE at the instance folder outside the checkout (README "Deployment").
+# --ident= sends no Server banner.
+serve: $(BIN)/flask
+	$(BIN)/flask --app screening init-db
+	$(BIN)/flask --app screening check-deploy
+	$(BIN)/waitress-serve --ident= --host $(HOST) --port $(PORT) --threads 8 --call screening:create_app
+
+check-deploy: $(BIN)/flask
+	$(BIN)/flask --app screening check-deploy
 
 # axe-core for the accessibility tests; without npm (or offline) those tests skip and say why.
 AXE := node_modules/axe-core/axe.min.js

@@ -22,6 +22,7 @@ AREAS = (
     "screening.platform.web_security",
     "screening.platform.health",
     "screening.platform.backup",
+    "screening.platform.deploy",
     "screening.accounts.views",
     "screening.accounts.admin_views",
     "screening.accounts.cli",

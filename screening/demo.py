@@ -9,11 +9,12 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from screening.accounts.cli import insert_user
+from screening.accounts.store import insert_user
 from screening.families import store as family_store
 from screening.platform import instruments
 from screening.platform import timeutil
 from screening.platform import ui_text
+from screening.platform.deploy import mark_demo
 from screening.screenings.alerts import raise_alerts
 
 # username, role, password, display name. Synthetic accounts for the demo only.
@@ -121,6 +122,8 @@ BABY = ["Mateo", "Zoe", "Liam", "Ava", "Elijah", "Isabella", "Santiago", "Mia", 
 def load(db: Database, config) -> dict:
     """Insert demo accounts and families unless present; returns counts added."""
     added = {"users": 0, "families": 0}
+    # Marked before anything else: check-deploy and the DEMO banner read the mark.
+    mark_demo(db)
     with db.atomic():
         for username, role, password, name in DEMO_ACCOUNTS:
             if not db["users"].count_where("username = ?", [username]):

@@ -41,7 +41,7 @@ def make_config(tmp_path) -> dict:
 def instance_folder(tmp_path, monkeypatch):
     """Every app a test makes keeps its instance files in the test's own folder, never in
     the checkout's instance/ (a site's real config and database may live there)."""
-    folder = tmp_path / "instance"
+    folder = tmp_path / "test-instance"
     folder.mkdir()
     monkeypatch.setenv("SCREENING_INSTANCE", str(folder))
     return folder

@@ -11,7 +11,7 @@ from screening.platform.settings import Defaults
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # Keys Flask or the app factory set for themselves, not a site's settings.
-INTERNAL = {"DATABASE", "INSTANCE_FORMS", "TESTING", "SECRET_KEY"}
+INTERNAL = {"DATABASE", "INSTANCE_FORMS", "TESTING", "SECRET_KEY", "DEBUG", "WTF_CSRF_ENABLED"}
 FLASK_KEYS = re.compile(r"^(SESSION_COOKIE_|WTF_|MAX_CONTENT_LENGTH$)")
 
 

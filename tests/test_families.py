@@ -162,3 +162,21 @@ def test_worklist_lists_due_families_alerts_and_unfinished_screens(sw_client):
     assert "Families due for screening" in html
     assert "Resume" in html  # the demo holds an interrupted screening
     assert "overdue" in html or "by 20" in html
+
+
+def test_phi_fields_and_search_are_not_remembered_by_the_browser(sw_client):
+    import re
+
+    page = sw_client.get("/families/new").get_data(as_text=True)
+    for name in (
+        "mrn",
+        "infants-0-name",
+        "infants-0-dob",
+        "caregivers-0-name",
+        "caregivers-0-phone",
+        "zip",
+    ):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
+        assert 'autocomplete="off"' in tag, tag
+    search = sw_client.get("/families/search").get_data(as_text=True)
+    assert 'autocomplete="off"' in re.search(r'<input[^>]*name="q"[^>]*>', search).group(0)

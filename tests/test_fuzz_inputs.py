@@ -68,13 +68,14 @@ def test_family_form_never_errors_and_is_all_or_nothing(sw_client, app, changes)
     )
     data = family_form(**changes) | {"mrn": changes.get("mrn", "FZ-1")}
     response = sw_client.post("/families/new", data=data)
-    assert response.status_code in (200, 302)
+    # 400: refused before any view (a NUL byte, an over-long field): nothing written either.
+    assert response.status_code in (200, 302, 400)
     after = rows(
         app,
         "SELECT (SELECT count(*) FROM families), (SELECT count(*) FROM infants),"
         " (SELECT count(*) FROM caregivers)",
     )
-    if response.status_code == 200:
+    if response.status_code in (200, 400):
         assert after == before
     else:
         assert after[0][0] == before[0][0] + 1

@@ -14,25 +14,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from screening.accounts import passwords
+from screening.accounts import store
 from screening.platform import audit
-from screening.platform import timeutil
 from screening.platform.db import connect
 from screening.platform.db import write
 from screening.platform.roles import ROLES
-
-
-def insert_user(db, username: str, role: str, password: str, **extra) -> int:
-    """Insert one account and return its id; the caller checks the policy."""
-    row = {
-        "username": username,
-        "display_name": extra.pop("display_name", username),
-        "role": role,
-        "password_hash": passwords.hash_password(password),
-        "created_at": timeutil.iso(),
-        "password_changed_at": timeutil.iso(),
-        **extra,
-    }
-    return db["users"].insert(row).last_pk
 
 
 def _read_password(password_stdin: bool, username: str) -> str:
@@ -63,16 +49,19 @@ def _user_id(db, name: str) -> int:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--display-name", default=None, help="Full name shown on letters and pages.")
 def create_user_command(name: str, role: str, password_stdin: bool, display_name: str | None):
-    """Add an account with a role."""
+    """Add an account with a role; the person chooses their own password at first sign-in."""
 
     password = _read_password(password_stdin, name)
     db = connect(current_app.config["DATABASE"])
     try:
-        if db["users"].count_where("username = ?", [name]):
+        if store.username_taken(db, name):
             click.echo(f"create-user: the username {name!r} is taken", err=True)
             raise SystemExit(2)
         with write(db):
-            uid = insert_user(db, name, role, password, display_name=display_name or name)
+            # The operator typed this password: like the admin page, it is only temporary.
+            uid = store.insert_user(
+                db, name, role, password, display_name=display_name or name, must_change_password=1
+            )
         audit.record(
             "user_create", "user", uid, detail=f"role={role}", user=audit.cli_actor(), db=db
         )
@@ -93,21 +82,8 @@ def reset_password_command(name: str, password_stdin: bool) -> None:
     try:
         uid = _user_id(db, name)
         with write(db):
-            db["users"].update(
-                uid,
-                {
-                    "password_hash": passwords.hash_password(password),
-                    "password_changed_at": timeutil.iso(),
-                    "failed_logins": 0,
-                    "locked_until": None,
-                    "must_change_password": 1,
-                    "active": 1,
-                },
-            )
-            db.execute(
-                "UPDATE user_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                [timeutil.iso(), uid],
-            )
+            store.set_password(db, uid, password, must_change=True)
+            store.set_active(db, uid, True)
         audit.record("user_password_reset", "user", uid, user=audit.cli_actor(), db=db)
     finally:
         db.close()
@@ -123,12 +99,7 @@ def reset_totp_command(name: str) -> None:
     db = connect(current_app.config["DATABASE"])
     try:
         uid = _user_id(db, name)
-        with write(db):
-            db["users"].update(uid, {"totp_secret": None})
-            db.execute(
-                "UPDATE user_sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                [timeutil.iso(), uid],
-            )
+        store.set_totp(db, uid, None)
         audit.record("user_totp_reset", "user", uid, user=audit.cli_actor(), db=db)
     finally:
         db.close()
@@ -144,8 +115,7 @@ def unlock_user_command(name: str) -> None:
     db = connect(current_app.config["DATABASE"])
     try:
         uid = _user_id(db, name)
-        with write(db):
-            db["users"].update(uid, {"failed_logins": 0, "locked_until": None})
+        store.unlock(db, uid)
         audit.record("user_unlock", "user", uid, user=audit.cli_actor(), db=db)
     finally:
         db.close()

@@ -1,76 +1,36 @@
-"""Password hashing (Argon2id) and the password policy."""
+"""Password hashing (Argon2id) and the password policy (length plus zxcvbn's guess estimate)."""
 
 from __future__ import annotations
 
-import functools
-import re
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
-
-from screening.platform.resources import PACKAGE
+from flask import current_app
+from flask import has_app_context
+from flask_babel import gettext as _
+from zxcvbn import zxcvbn
 
 # OWASP Password Storage Cheat Sheet first choice: Argon2id, m=19 MiB, t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
-COMMON_FILE = PACKAGE / "data" / "common_passwords.txt"
-# People dress common words up with look-alike symbols; undo that before comparing.
-_LEET = str.maketrans(
-    {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s", "5": "s"}
-)
+# zxcvbn score 3: "safely unguessable: moderate protection from offline slow-hash attacks".
+MIN_SCORE = 3
+# Words an attacker tries first against this app, whatever the unit.
+APP_WORDS = ("nicu", "neonatal", "screening", "social", "worker", "hospital", "baby", "admin")
+# zxcvbn's matching is super-linear in length; beyond this the length alone is the strength.
+_SCORED_PREFIX = 100
 
 
-@functools.cache
-def common_lists() -> tuple[frozenset[str], frozenset[str]]:
-    """(base words, full passwords) from the shipped list, loaded once."""
-    bases: set[str] = set()
-    full: set[str] = set()
-    target = full
-    for line in COMMON_FILE.read_text(encoding="utf-8").splitlines():
-        line = line.strip().lower()
-        if not line or line.startswith("#"):
-            continue
-        if line in ("[bases]", "[full]"):
-            target = bases if line == "[bases]" else full
-            continue
-        target.add(line)
-    return frozenset(bases), frozenset(full)
-
-
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-zñ]", "", text)
-
-
-def is_common(password: str) -> bool:
-    """True when the password is a listed one or a listed word dressed up with digits/symbols."""
-    bases, full = common_lists()
-    lowered = password.lower()
-    if lowered in full or len(set(lowered)) <= 3:
-        return True
-    # Digits and symbols at either end are the usual decoration ("P@ssw0rd2024!!").
-    core = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", lowered)
-    candidates = {
-        _letters(lowered),
-        _letters(lowered.translate(_LEET)),
-        _letters(core.translate(_LEET)),
-    }
-    for word in candidates:
-        if not word:
-            return True  # only digits and symbols
-        if word in bases:
-            return True
-        # Two listed words glued together ("nicupassword") are guessed early by crackers.
-        if any(word[:i] in bases and word[i:] in bases for i in range(4, len(word) - 3)):
-            return True
-        # A listed word repeated ("monkeymonkey") is no stronger than the word.
-        for size in range(4, len(word) // 2 + 1):
-            if len(word) % size == 0 and word[:size] * (len(word) // size) == word:
-                if word[:size] in bases:
-                    return True
-    return False
+def _user_inputs(username: str, extra: Iterable[str]) -> list[str]:
+    words = [username, *extra, *APP_WORDS]
+    if has_app_context():
+        unit = str(current_app.config.get("UNIT_NAME") or "")
+        words += [unit, *unit.split()]
+    return [w.lower() for w in words if w]
 
 
 def hash_password(password: str) -> str:
@@ -94,17 +54,30 @@ def needs_rehash(stored: str) -> bool:
         return True
 
 
-def policy_problems(password: str, username: str = "") -> list[str]:
+def policy_problems(
+    password: str, username: str = "", extra_inputs: Iterable[str] = ()
+) -> list[str]:
     """What is wrong with a new password, as messages for the user (empty when fine)."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"Use at least {MIN_LENGTH} characters.")
+        problems.append(_("Use at least %(n)s characters.", n=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        problems.append(f"Use at most {MAX_LENGTH} characters.")
+        problems.append(_("Use at most %(n)s characters.", n=MAX_LENGTH))
     if "\x00" in password:
-        problems.append("The password contains a character that cannot be used.")
-    elif password and is_common(password):
-        problems.append("This password is too common or too easy to guess; choose another.")
+        return [*problems, _("The password contains a character that cannot be used.")]
     if username and len(username) >= 3 and username.lower() in password.lower():
-        problems.append("The password must not contain the username.")
+        problems.append(_("The password must not contain the username."))
+    if password and len(password) <= MAX_LENGTH:
+        result = zxcvbn(password[:_SCORED_PREFIX], user_inputs=_user_inputs(username, extra_inputs))
+        if result["score"] < MIN_SCORE:
+            problems.append(
+                _("This password is too common or too easy to guess; choose another.")
+                + _advice(result)
+            )
     return problems
+
+
+def _advice(result: dict) -> str:
+    # zxcvbn's own hint ("Add another word or two...") is English; shown only when present.
+    suggestion = (result.get("feedback") or {}).get("warning") or ""
+    return f" ({suggestion})" if suggestion else ""

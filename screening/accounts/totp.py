@@ -36,6 +36,11 @@ def normalise_code(code: str) -> str:
     return re.sub(r"[\s-]", "", code or "")
 
 
+def looks_like_recovery(code: str) -> bool:
+    """A recovery code as handed out: 16 hex characters, in groups or not."""
+    return bool(re.fullmatch(r"[0-9A-Fa-f]{16}", normalise_code(code)))
+
+
 def matching_step(secret: str, code: str, moment: dt.datetime) -> int | None:
     """The time step the 6-digit code belongs to (within one step of drift), or None.
 

@@ -14,6 +14,7 @@ from screening.directory.store import all_services
 from screening.directory.store import save_records
 from screening.platform.db import connect
 from screening.platform.db import write
+from screening.platform.files import write_private
 
 
 @click.command("directory-import")
@@ -47,7 +48,7 @@ def directory_export_command(dest: Path) -> None:
     finally:
         db.close()
     if dest.suffix.lower() == ".zip":
-        dest.write_bytes(hsds.export_zip(services_list))
+        write_private(dest, hsds.export_zip(services_list))
     else:
         hsds.export_folder(services_list, dest)
     click.echo(f"exported {len(services_list)} services to {dest}")

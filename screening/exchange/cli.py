@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,6 +14,7 @@ from screening.core.fhir_base import MapError
 from screening.exchange import service
 from screening.platform import audit
 from screening.platform.db import connect
+from screening.platform.files import write_private
 from screening.platform.instruments import get_registry
 from screening.platform.instruments import scoring_settings
 
@@ -40,22 +40,13 @@ def fhir_export_command(family_id: int, out: Path) -> None:
             _fail("fhir-export", "the FHIR code maps have problems; run check-forms", 1)
         if bundle is None:
             _fail("fhir-export", f"no family with id {family_id}")
-        _write_private(out, service.dumps(bundle))
+        write_private(out, service.dumps(bundle).encode("utf-8"))
         audit.record(
             "fhir_export", "family", family_id, detail="cli", user=audit.cli_actor(), db=db
         )
     finally:
         db.close()
     click.echo(f"wrote {out} ({len(bundle['entry'])} resources)")
-
-
-def _write_private(path: Path, text: str) -> None:
-    # The bundle holds names, MRNs and answers: readable by the operator only, even when the
-    # file already existed with wider permissions.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 @click.command("fhir-questionnaire")

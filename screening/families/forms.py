@@ -28,6 +28,7 @@ from screening.platform import codes
 from screening.platform import timeutil
 from screening.platform.webforms import RECORD_ID
 from screening.platform.webforms import MultiCheckboxField
+from screening.platform.webforms import NoAutofill
 from screening.platform.webforms import choices
 from screening.platform.webforms import stripped
 
@@ -39,6 +40,9 @@ FROM_CAREGIVERS = ""
 
 
 class InfantForm(Form):
+    class Meta(NoAutofill):
+        pass
+
     id = HiddenField(validators=[Optional(), Regexp(RECORD_ID, message="Not a record id.")])
     mrn = StringField(
         _l("This infant's MRN (twins and triplets: each their own; first infant: the MRN above)"),
@@ -65,6 +69,9 @@ class InfantForm(Form):
 
 
 class CaregiverForm(Form):
+    class Meta(NoAutofill):
+        pass
+
     id = HiddenField(validators=[Optional(), Regexp(RECORD_ID, message="Not a record id.")])
     name = StringField("Name", filters=[stripped], validators=[Optional(), Length(max=120)])
     # Blank rows post nothing for these; filled rows are checked in FamilyForm.
@@ -89,6 +96,9 @@ class CaregiverForm(Form):
 
 
 class FamilyForm(FlaskForm):
+    class Meta(NoAutofill):
+        pass
+
     version = HiddenField()
     mrn = StringField(
         "Infant MRN",
@@ -250,6 +260,9 @@ def new_family_data(today: dt.date) -> dict:
 
 
 class SearchForm(FlaskForm):
+    class Meta(NoAutofill):
+        pass
+
     q = StringField(
         "MRN or name", validators=[DataRequired("Type an MRN or a name."), Length(max=80)]
     )

@@ -7,14 +7,18 @@ append also rewrites, in the same transaction, a one-row anchor (row count, last
 hash, HMAC-signed with the same key); verify fails when the table holds fewer rows than the
 anchor vouches for, and a forged anchor fails its MAC. Being in the same transaction, the
 anchor never lags or runs ahead of the trail and costs no extra disk sync.
+
+An append reads only the last row and the anchor (two primary-key look-ups) and derives
+the new count from the anchor's, so it costs the same at zero and ten million rows.
 """
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import hmac
 import json
+import os
+import pwd
 
 import click
 from flask import Flask
@@ -74,6 +78,9 @@ def record(
     """Append one audit event. Never pass PHI values in `detail`: ids and codes only."""
     if user is None and has_request_context():
         user = g.get("user")
+    elif user is None:
+        # A command with no account behind it: the operating-system user who ran it.
+        user = cli_actor()
     row = {
         "at": timeutil.iso(),
         "user_id": user["id"] if user else None,
@@ -91,22 +98,35 @@ def record(
     database = db or storage.get_db()
     # The write lock serialises writers, so two workers never chain onto the same row.
     with storage.write(database):
-        last = database.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        row["prev_hash"] = last[0] if last else GENESIS
-        row["hash"] = row_hash(key, row["prev_hash"], row)
-        storage.insert_row(database, "audit_log", row)
-        _write_anchor(database, key)
+        last = database.execute(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        prev_hash: str = last[1] if last else GENESIS
+        row["prev_hash"] = prev_hash
+        row["hash"] = digest = row_hash(key, prev_hash, row)
+        before = _count_before(database, last is not None)
+        new_id = storage.insert_row(database, "audit_log", row)
+        _write_anchor(database, key, before, new_id, digest)
 
 
-def _write_anchor(database, key: bytes) -> None:
-    # Rows are never deleted (triggers; gaps fail verify), so the id range is the row
-    # count: two rowid look-ups instead of a scan that grows with the trail.
-    count, last_id = database.execute(
-        "SELECT max(id) - min(id) + 1, max(id) FROM audit_log"
-    ).fetchone()
-    if not count:
-        return
-    last_hash = database.execute("SELECT hash FROM audit_log WHERE id = ?", [last_id]).fetchone()[0]
+def _count_before(database, has_rows: bool) -> int:
+    """Rows before this append, from the anchor rather than by counting.
+
+    The anchor's count is trusted even when its last id is not the last row: then rows
+    were removed or added behind the app's back, and carrying the old count forward keeps
+    that visible to audit-verify instead of re-anchoring a rewritten trail. Only a trail
+    from before anchors existed is counted, once.
+    """
+    if not has_rows:
+        return 0
+    anchor = database.execute("SELECT count FROM audit_anchor WHERE id = 1").fetchone()
+    if anchor is not None:
+        return int(anchor[0])
+    return int(database.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+
+
+def _write_anchor(database, key: bytes, count_before: int, last_id: int, last_hash: str) -> None:
+    count = count_before + 1
     database.execute(
         "INSERT OR REPLACE INTO audit_anchor (id, count, last_id, hash, mac) "
         "VALUES (1, ?, ?, ?, ?)",
@@ -190,9 +210,13 @@ def init_app(app: Flask) -> None:
 
 
 def cli_actor() -> dict:
-    """The audit identity of a command-line operator (no account row)."""
+    """The audit identity of a command-line operator (no account row).
+
+    From the process's real user id, not LOGNAME/USER, which anyone can set to anything.
+    """
+    uid = os.getuid()
     try:
-        who = getpass.getuser()
-    except (KeyError, OSError):
-        who = "unknown"
+        who = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        who = f"uid{uid}"
     return {"id": None, "username": f"cli:{who}", "role": "cli"}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import hashlib
+import hmac
 import secrets
 from pathlib import Path
 
 from screening.core.fhir_base import DEFAULT_BASE
+from screening.platform.files import write_private
 
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
@@ -79,8 +81,23 @@ def ensure_secret_key(app) -> bool:
     if path.exists():
         load_secret_key(app)
         return False
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(32))
+    write_private(path, secrets.token_hex(32).encode(), exclusive=True)
     load_secret_key(app)
     return True
+
+
+def derived_key(config, purpose: str) -> bytes:
+    """A key for one purpose, derived from the instance secret key (never the key itself)."""
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("no SECRET_KEY: run `flask --app screening init-db` first")
+    raw = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return hmac.new(raw, f"screening {purpose} v1".encode(), hashlib.sha256).digest()
+
+
+def keyed_record_id(config, record_id: str) -> str:
+    """What `import-results` stores instead of a free-text record id: an HMAC with the
+    instance key, so the same source row maps to the same value but imported history
+    cannot carry the names or MRNs people type into that column."""
+    digest = hmac.new(derived_key(config, "record id"), record_id.strip().encode(), "sha256")
+    return "rid-" + digest.hexdigest()[:32]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import time
 
 from flask import Flask
+from flask import abort
 from flask import current_app
 from flask import g
 from flask import has_request_context
@@ -71,6 +73,41 @@ def configure_logging(app: Flask) -> None:
     app.logger.handlers = [handler]
     # Werkzeug's access log prints full URLs and client addresses; ours replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+# The longest value any field legitimately carries (a referral note); the forms' own
+# Length validators give friendlier messages below this, this is the floor under all of them.
+MAX_FIELD_CHARS = 10_000
+MAX_ID = 2**63 - 1
+# Form fields that carry a record id or a version: digits only, within SQLite's integer range.
+_ID_FIELD = re.compile(r"(^|[_-])(id|version)$")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(value: object) -> int:
+    """A record id or version from the request, or 400: never a 500 from int() or SQLite."""
+    text = value if isinstance(value, str) else str(value)
+    if not _DIGITS.fullmatch(text) or int(text) > MAX_ID:
+        abort(400)
+    return int(text)
+
+
+def refuse_bad_input():
+    """before_request: one place that refuses NUL bytes, over-long fields and malformed ids.
+
+    Views then never see a value SQLite, a PDF or a CSV cannot hold, whatever form it
+    came through.
+    """
+    for args in (request.args, request.form):
+        for name, value in args.items(multi=True):
+            if "\x00" in name or "\x00" in value or len(value) > MAX_FIELD_CHARS:
+                abort(400)
+            if value and _ID_FIELD.search(name):
+                parse_id(value)
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            abort(400)
+    return None
 
 
 def start_request():
@@ -146,6 +183,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"available_endpoints": app.view_functions})
     configure_logging(app)
     app.before_request(start_request)
+    app.before_request(refuse_bad_input)
     app.after_request(finish_request)
 
     @app.errorhandler(CSRFError)
@@ -155,6 +193,12 @@ def init_app(app: Flask) -> None:
             "Form expired",
             "This form was open too long or came from elsewhere. Go back, reload the page "
             "and submit again. Nothing was saved from this submission.",
+        )
+
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return error_page(
+            400, "Not accepted", "Something in this request was not valid. Go back and try again."
         )
 
     @app.errorhandler(403)

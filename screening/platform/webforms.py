@@ -29,3 +29,14 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class NoAutofill:
+    """Form Meta mix-in: the browser keeps no copy of what is typed (PHI fields, search).
+
+    A shared tablet's autofill would otherwise offer one family's MRN, names and phone
+    numbers to the next person who types in the same field.
+    """
+
+    def render_field(self, field, render_kw):
+        return super().render_field(field, {"autocomplete": "off", **render_kw})

@@ -12,6 +12,7 @@ from screening.core import letters
 from screening.platform import audit
 from screening.platform.db import connect
 from screening.platform.db import one
+from screening.platform.files import write_private
 from screening.referrals import letter_data
 
 
@@ -58,7 +59,7 @@ def letter_command(family_id: int, out: Path, lang: str | None, caregiver: int |
         if not built.services:
             click.echo(f"letter: family {family_id} has no accepted referrals", err=True)
             raise SystemExit(2)
-        out.write_bytes(letters.render([built]))
+        write_private(out, letters.render([built]))
         kind = "private" if caregiver is not None else "family"
         detail = f"kind={kind} lang={built.language} cli"
         audit.record("letter", "family", family_id, detail=detail, db=db)

@@ -22,6 +22,7 @@ from flask_wtf import FlaskForm
 
 from screening.core import referral_rules as rules
 from screening.directory.store import all_services
+from screening.platform import audit
 from screening.platform import timeutil
 from screening.platform.db import StaleEdit
 from screening.platform.db import get_db
@@ -283,6 +284,7 @@ def worklist():
         )
     )
     title = one(db, "SELECT * FROM worker_titles WHERE user_id = ?", [g.user["id"]]) or {}
+    audit.record("view", "referral_worklist", "", detail=f"page={filters.page} rows={len(rows)}")
     return render_template(
         "referrals/worklist.html",
         referrals=rows,

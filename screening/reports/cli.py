@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 from pathlib import Path
 
 import click
@@ -22,6 +21,7 @@ from screening.platform import audit
 from screening.platform import timeutil
 from screening.platform.db import connect
 from screening.platform.db import write
+from screening.platform.files import open_private
 from screening.reports import store
 from screening.reports.summary import available_dimensions
 from screening.reports.summary import build_report
@@ -121,8 +121,7 @@ def extract_command(out: Path) -> None:
     """Write the de-identified (HIPAA Safe Harbor) one-row-per-family extract as CSV."""
     db = connect(current_app.config["DATABASE"])
     try:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with open_private(out, "w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh, lineterminator="\r\n")
             csv_safe.write_row(writer, deid.COLUMNS)
             rows = 0

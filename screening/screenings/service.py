@@ -23,6 +23,7 @@ from screening.core.progress import page_count
 from screening.core.scoring import score
 from screening.core.scoring import score_explained
 from screening.platform import audit
+from screening.platform import timeutil
 from screening.platform.db import write
 from screening.platform.instruments import get_registry
 from screening.platform.instruments import scoring_settings
@@ -303,3 +304,31 @@ def staff_text(screening: Mapping, page: store.Page) -> dict[str, dict]:
         }
         for item in page.items
     }
+
+
+def close(db: Database, screening: dict, user_id: int) -> str:
+    """Close a completed screening whose alerts all have a follow-up; says what happened.
+
+    `closed`, or why not: `open_alerts` (a follow-up is still owed) or `not_completed`
+    (nothing to close: in progress, declined or already closed). Every answer is audited with
+    what really happened.
+    """
+    with write(db):
+        open_count = db["alerts"].count_where(
+            "screening_id = ? AND acknowledged_at IS NULL", [screening["id"]]
+        )
+        if open_count:
+            outcome = "open_alerts"
+        elif screening["status"] != "completed":
+            outcome = "not_completed"
+        else:
+            now = timeutil.iso()
+            changes = {"status": "closed", "closed_at": now, "closed_by": user_id}
+            changes |= {"updated_at": now, "version": screening["version"] + 1}
+            db["screenings"].update(screening["id"], changes)
+            outcome = "closed"
+        audit.record(
+            "close", "screening", screening["id"], outcome="ok" if outcome == "closed" else outcome,
+            db=db,
+        )  # fmt: skip
+    return outcome

@@ -45,6 +45,7 @@ def handover(screening_id: int):
         session.pop("handover_locked", None)
         audit.record("handover", "screening", screening_id)
         return redirect(url_for("screenings.welcome", screening_id=screening_id))
+    audit.record("view", "screening", screening_id, detail="handover")
     return render_template("screenings/handover.html", screening=screening, form=form)
 
 

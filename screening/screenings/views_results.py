@@ -152,27 +152,14 @@ def close(screening_id: int):
     screening = load_screening_or_404(screening_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    db = get_db()
-    with write(db):
-        open_count = db["alerts"].count_where(
-            "screening_id = ? AND acknowledged_at IS NULL", [screening_id]
-        )
-        if open_count:
-            flash(_("Acknowledge every alert with its follow-up before closing."), "error")
-            return redirect(url_for("screenings.results", screening_id=screening_id))
-        if screening["status"] == "completed":
-            db["screenings"].update(
-                screening_id,
-                {
-                    "status": "closed",
-                    "closed_at": timeutil.iso(),
-                    "closed_by": g.user["id"],
-                    "updated_at": timeutil.iso(),
-                    "version": screening["version"] + 1,
-                },
-            )
-    audit.record("close", "screening", screening_id)
-    flash(_("Screening closed."), "success")
+    outcome = service.close(get_db(), screening, g.user["id"])
+    if outcome == "open_alerts":
+        flash(_("Acknowledge every alert with its follow-up before closing."), "error")
+        return redirect(url_for("screenings.results", screening_id=screening_id))
+    if outcome == "closed":
+        flash(_("Screening closed."), "success")
+    else:
+        flash(_("This screening is not waiting to close; nothing was changed."), "info")
     return redirect(url_for("families.show", family_id=screening["family_id"]))
 
 
