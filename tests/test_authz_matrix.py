@@ -38,7 +38,7 @@ SAMPLE_STRING = {"path": "app.css", "default": "ahc_core"}
 # Requests that end the signed-in session or hand the tablet over run last.
 LAST = ("screenings.handover", "auth.logout")
 # For a parent these lock the tablet until the social worker's password: last in their column.
-PARENT_LAST = ("screenings.crisis", "screenings.done", "screenings.locked")
+PARENT_LAST = ("screenings.done", "screenings.crisis", "screenings.locked")
 # Endpoints whose intended answer is a redirect to sign-in even when allowed: signing out,
 # and the code step reached without a pending password step.
 SIGN_IN_IS_THE_ANSWER = ("auth.logout", "auth.login_totp")
@@ -183,7 +183,7 @@ def test_the_running_app_enforces_the_matrix_for_a_parent_on_the_tablet(app):
             "parent",
             sorted(
                 (r for r in routes(secure, ids) if r[0] not in LAST),
-                key=lambda r: (r[0] in PARENT_LAST, r),
+                key=lambda r: (PARENT_LAST.index(r[0]) + 1 if r[0] in PARENT_LAST else 0, r),
             ),
             table if mine else {"static": table["static"]},
             csrf,
