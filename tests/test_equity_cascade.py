@@ -252,3 +252,44 @@ def test_trend_json_has_the_design_shape_and_counts(unit_app):
         args=["trend", "--metric", "screened", "--format", "csv"]
     )
     assert csv_text.output.splitlines()[1].startswith("screened,,,0.5,2026-02,3,6,0.5,")
+
+
+def test_the_kept_copy_follows_every_later_change(db):
+    hand_unit(db)
+    assert unit_counts(db)["screened"] == 3
+    with write(db):
+        app_family(
+            db,
+            mrn="F7",
+            admitted="2026-02-09",
+            offers=[("completed", "2026-02-09T10:00:00Z", "2026-02-09T11:00:00Z", None)],
+            results=[("food", "positive", "yes")],
+        )
+        db.execute("UPDATE referrals SET status = 'connected' WHERE status = 'sent'")
+        db.execute("DELETE FROM domain_results WHERE domain = 'childcare'")
+    got = unit_counts(db)
+    assert (got["families"], got["screened"], got["screened_on_time"]) == (7, 4, 2)
+    assert (got["connected"], got["wants_help"]) == (3, 3)
+    assert got["positive:childcare"] == 0 and got["asked:childcare"] == 0
+    with write(db):
+        db.execute(
+            "DELETE FROM referrals WHERE family_id = (SELECT id FROM families WHERE mrn = 'F1')"
+        )
+    assert unit_counts(db)["connected"] == 2
+
+
+def test_a_trigger_lost_with_a_rebuilt_table_is_put_back_and_everything_recounted(db):
+    hand_unit(db)
+    unit_counts(db)
+    db.execute("DROP TRIGGER family_flags_referrals_update")
+    db.execute("UPDATE referrals SET status = 'connected' WHERE status = 'sent'")
+    db.conn.commit()
+    assert unit_counts(db)["connected"] == 3
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "family_flags_referrals_update" in names
+
+
+def test_changing_the_units_calendar_recounts_on_time(db):
+    hand_unit(db)
+    assert unit_counts(db)["screened_on_time"] == 1
+    assert unit_counts(db, store.UnitCalendar(30, "America/Chicago"))["screened_on_time"] == 3

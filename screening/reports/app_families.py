@@ -68,8 +68,16 @@ def register(db: Database, admission_days: int, unit_timezone: str) -> None:
     db.conn.create_function("screen_deadline", 1, deadline, deterministic=True)
 
 
-def app_families_sql(with_outcome: bool) -> str:
-    """The CTE chain ending in `fam` (see the module docstring for each flag)."""
+STALE = "family_flags_stale"
+
+
+def app_families_sql(with_outcome: bool, scoped: bool = False) -> str:
+    """The CTE chain ending in `fam` (see the module docstring for each flag).
+
+    scoped: only the families listed in family_flags_stale, each CTE narrowed before it
+    aggregates, so refreshing a few changed families does not scan every screening.
+    """
+    only = f"IN (SELECT family_id FROM {STALE})" if scoped else "IS NOT NULL"  # noqa: S608
     races = _quoted(RACE_CODES)
     instruments = "CASE WHEN json_valid(s.instruments) THEN s.instruments ELSE '[]' END"
     dom = ",\n".join(
@@ -102,7 +110,8 @@ def app_families_sql(with_outcome: bool) -> str:
                       THEN COALESCE(s.completed_at, s.closed_at) END) AS first_done,
              MAX({last}) AS last_offer
       FROM screenings s
-      WHERE EXISTS (SELECT 1 FROM json_each({instruments})
+      WHERE s.family_id {only}
+        AND EXISTS (SELECT 1 FROM json_each({instruments})
                     WHERE value = '{SOCIAL_NEEDS_INSTRUMENT}')
       GROUP BY s.family_id
     ),
@@ -113,7 +122,7 @@ def app_families_sql(with_outcome: bool) -> str:
              MAX(dr.status = 'positive' AND dr.wants_help IN ('yes', 'later')) AS wants_help,
       {dom}
       FROM domain_results dr JOIN screenings s ON s.id = dr.screening_id
-      WHERE s.status IN ('completed', 'closed')
+      WHERE s.status IN ('completed', 'closed') AND s.family_id {only}
       GROUP BY s.family_id
     ),
     ref AS (
@@ -122,7 +131,7 @@ def app_families_sql(with_outcome: bool) -> str:
              MAX(status IN ('sent', 'connected', 'not_connected')) AS sent,
              MAX(status = 'connected') AS connected,
              {outcome}
-      FROM referrals GROUP BY family_id
+      FROM referrals WHERE family_id {only} GROUP BY family_id
     ),
     fam0 AS (
       SELECT f.id AS family_id,
@@ -143,9 +152,10 @@ def app_families_sql(with_outcome: bool) -> str:
       LEFT JOIN offers o ON o.family_id = f.id
       LEFT JOIN dom d ON d.family_id = f.id
       LEFT JOIN ref r ON r.family_id = f.id
+      WHERE f.id {only}
     ),
     fam AS (
-      SELECT index_date,
+      SELECT family_id, index_date,
              substr(index_date, 1, 4) || 'Q' ||
                ((CAST(substr(index_date, 6, 2) AS INTEGER) + 2) / 3) AS quarter,
              substr(index_date, 1, 7) AS month,
@@ -162,8 +172,10 @@ def app_families_sql(with_outcome: bool) -> str:
              END AS race_ethnicity,
              language, insurance, interpreter_needed, zip,
              screened, declined,
-             declined * (last_reason IN ({_quoted(DECLINE_REASONS_FAMILY)})) AS declined_family,
-             declined * (last_reason IN ({_quoted(DECLINE_REASONS_SYSTEM)})) AS declined_system,
+             declined * COALESCE(last_reason IN ({_quoted(DECLINE_REASONS_FAMILY)}), 0)
+               AS declined_family,
+             declined * COALESCE(last_reason IN ({_quoted(DECLINE_REASONS_SYSTEM)}), 0)
+               AS declined_system,
              admission_known, screened_on_time, positive_any, help_asked, wants_help,
              {carried},
              COALESCE(ref_accepted, 0) AS ref_accepted,

@@ -9,6 +9,7 @@ from screening.core.identifiers import DOMAINS
 from screening.core.results_import import CASCADE_FIELDS
 from screening.core.results_import import CASCADE_FLAGS
 from screening.platform.schema import run_sql
+from screening.reports import family_flags
 
 migrations = Migrations("equity")
 
@@ -113,3 +114,9 @@ def quality_register(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations(name="0004_family_flags")
+def family_flags_copy(db: Database) -> None:
+    # The kept copy of app families' summary flags and the triggers that mark it stale.
+    family_flags.create(db)

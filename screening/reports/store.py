@@ -25,9 +25,7 @@ from screening.core.results_import import CASCADE_FIELDS
 from screening.core.results_import import FLAGS
 from screening.core.results_import import Parsed
 from screening.core.results_import import cascade_flags
-from screening.reports.app_families import app_families_sql
-from screening.reports.app_families import referral_outcome_column
-from screening.reports.app_families import register
+from screening.reports import family_flags
 
 CHUNK = 500
 
@@ -48,9 +46,9 @@ class UnitCalendar:
 
 
 def app_families(db: Database, calendar: UnitCalendar) -> str:
-    """The `fam` CTE for this connection (registers the SQL function it needs)."""
-    register(db, calendar.admission_days, calendar.timezone)
-    return app_families_sql(referral_outcome_column(db))
+    """The table of app families' flags, brought up to date first (family_flags.py)."""
+    family_flags.refresh(db, calendar.admission_days, calendar.timezone)
+    return family_flags.TABLE
 
 
 # Every quantity of core.equity_metrics.QUANTITIES as a SUM over its per-family flag.
@@ -104,7 +102,7 @@ def aggregate(
     counts: dict[tuple[object, str], dict[str, int]] = {}
     imported_column = column if column in IMPORTED_COLUMNS else "NULL"
     queries = (
-        (app_families(db, calendar) + grouped_sql("fam", column, where, period=period), params),
+        (grouped_sql(app_families(db, calendar), column, where, period=period), params),
         (grouped_sql("imported_families", imported_column, where, period=period), params),
     )
     for sql, args in queries:
@@ -125,7 +123,7 @@ def family_rows(db: Database, calendar: UnitCalendar = UnitCalendar()) -> Iterat
     app_sql = f"SELECT {columns}, interpreter_needed, zip FROM fam"  # noqa: S608  # nosec B608
     unknown = "NULL AS interpreter_needed, NULL AS zip"
     imported_sql = f"SELECT {columns}, {unknown} FROM imported_families"  # noqa: S608  # nosec B608
-    yield from db.query(app_families(db, calendar) + app_sql)
+    yield from db.query(app_sql.replace("FROM fam", "FROM " + app_families(db, calendar)))
     yield from db.query(imported_sql)
 
 
@@ -207,8 +205,14 @@ UPSERT = (
     "last_offer_on = max(last_offer_on, excluded.last_offer_on), "
     "import_id = excluded.import_id"
 )
-_DERIVED = ("index_date", "quarter", "admission_known", "screened_on_time")
-_DERIVED += ("declined_family", "declined_system")
+_DERIVED = (
+    "index_date",
+    "quarter",
+    "admission_known",
+    "screened_on_time",
+    "declined_family",
+    "declined_system",
+)
 
 
 def _rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
