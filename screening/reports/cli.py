@@ -23,12 +23,14 @@ from screening.platform import audit
 from screening.platform import timeutil
 from screening.platform.db import connect
 from screening.platform.db import write
+from screening.reports import annual
 from screening.reports import store
 from screening.reports.summary import available_dimensions
 from screening.reports.summary import build_chart
 from screening.reports.summary import build_report
 from screening.reports.summary import group_labels
 from screening.reports.summary import snapped
+from screening.reports.summary import unit_today
 
 
 def _fail(command: str, message: str) -> None:
@@ -154,6 +156,28 @@ def trend_command(
         click.echo(json.dumps(chart, indent=2))
 
 
+@click.command("equity-report")
+@click.option("--year", "year", required=True, help="Calendar year, YYYY.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def equity_report_command(year: str, out: Path) -> None:
+    """Write the annual equity report for leadership as a PDF."""
+    config = current_app.config
+    today = unit_today(config)
+    try:
+        number = annual.check_year(year, today)
+    except annual.YearError as exc:
+        _fail("equity-report", str(exc))
+    db = connect(config["DATABASE"])
+    try:
+        data = annual.gather(db, config, number)
+        audit.record("equity_export", "report", "annual", detail=f"cli year={number}", db=db)
+    finally:
+        db.close()
+    out.write_bytes(annual.annual_pdf(data, config["UNIT_NAME"], today))
+    click.echo(f"Wrote the {number} equity report.")
+
+
 @click.command("extract")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
@@ -178,4 +202,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_results_command)
     app.cli.add_command(equity_command)
     app.cli.add_command(trend_command)
+    app.cli.add_command(equity_report_command)
     app.cli.add_command(extract_command)

@@ -231,7 +231,8 @@ def cascade_chart(report: Report, dim: Dimension) -> tuple[Markup, list[str]]:
     groups = [
         (group_label(g) if g != "total" else _("All families"), steps)
         for g, steps in cascades(report.summary)
-        if g == "total" or g not in COMPLETENESS_GROUPS
+        # A group too small to show even its size has nothing to draw.
+        if g == "total" or (g not in COMPLETENESS_GROUPS and not steps[0].suppressed)
     ]
     title = _("Care cascade by %(dimension)s", dimension=dim.label.lower())
     svg = quality_charts.cascade(title, groups, hidden_mark=HIDDEN)
