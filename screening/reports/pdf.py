@@ -8,8 +8,8 @@ from html import escape
 from screening.core.equity import Dimension
 from screening.core.equity import Report
 from screening.core.fonts import register_fonts
-from screening.reports.summary import LINKED_NOTE
 from screening.reports.summary import HIDDEN
+from screening.reports.summary import LINKED_NOTE
 from screening.reports.summary import PERIOD_NOTE
 from screening.reports.summary import group_label
 from screening.reports.summary import metric_views
