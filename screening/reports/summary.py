@@ -250,11 +250,17 @@ def decline_rows(report: Report) -> list[dict]:
     blocks.append(("total", report.summary["total"]["metrics"]))
     for group, metrics in blocks:
         label = _("All families") if group == "total" else group_label(group)
+        flags = [
+            f"{METRICS[m].label}: {DIRECTION_LABELS[metrics[m]['direction']]}"
+            for m in DECLINE_METRICS
+            if metrics[m].get("direction")
+        ]
         rows.append(
             {
                 "label": label,
                 "total": group == "total",
                 "cells": [cell_text(metrics[m], HIDDEN) for m in DECLINE_METRICS],
+                "flag": "; ".join(flags),
             }
         )
     return rows
