@@ -30,6 +30,7 @@ from screening.reports.summary import build_report
 from screening.reports.summary import cascade_chart
 from screening.reports.summary import cell_text
 from screening.reports.summary import group_label
+from screening.reports.summary import monthly_counts
 
 DIMENSIONS = ("race_ethnicity", "language", "insurance")
 CARE = ("screened", "screened_on_time", "declined_system", "referred", "connected", "need_met")
@@ -102,12 +103,23 @@ def plan_lines(db, year: int) -> list[str]:
 def gather(db, config, year: int) -> dict:
     """Every figure, chart and line of the report for one calendar year."""
     start, end = f"{year}-01-01", f"{year}-12-31"
-    reports = {d: build_report(db, config, d, start, end) for d in DIMENSIONS}
-    last = build_report(db, config, "race_ethnicity", f"{year - 1}-01-01", f"{year - 1}-12-31")
+    # One GROUP BY over both years serves this year, last year and the run chart.
+    race = monthly_counts(db, config, "race_ethnicity", f"{year - 1}-01-01", end)
+    this_year = {k: v for k, v in race.items() if k[1] >= f"{year}-01"}
+    last_year = {k: v for k, v in race.items() if k[1] < f"{year}-01"}
+    reports = {
+        d: build_report(db, config, d, start, end, this_year if d == "race_ethnicity" else None)
+        for d in DIMENSIONS
+    }
+    last = build_report(
+        db, config, "race_ethnicity", f"{year - 1}-01-01", f"{year - 1}-12-31", last_year
+    )
+    window = {"start": f"{year}-01", "monthly": this_year}
     try:
-        chart = build_chart(db, config, "screened", start=f"{year}-01", end=f"{year}-12")
+        chart = build_chart(db, config, "screened", end=f"{year}-12", **window)
     except TrendError:
-        chart = build_chart(db, config, "screened", start=f"{year}-01")
+        # The current year: the chart ends with the current month.
+        chart = build_chart(db, config, "screened", **window)
     notes = [n for n in register.month_notes(db) if n[0].startswith(str(year))]
     main = reports["race_ethnicity"]
     cascade = None if main.too_few_families else cascade_chart(main, BUILT_IN["race_ethnicity"])[0]

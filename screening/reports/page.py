@@ -27,11 +27,11 @@ SIGNIFICANCE = (
 )
 
 
-def run_chart(db, config, metric: str, start, end, baseline: str | None, **group) -> dict:
+def run_chart(db, config, metric: str, start, end, baseline: str | None, monthly=None) -> dict:
     """The monthly p-chart JSON with its SVG and words, or the error for the baseline field."""
     try:
         chart = build_chart(
-            db, config, metric, start=start, end=end, baseline_to=baseline or None, **group
+            db, config, metric, start=start, end=end, baseline_to=baseline or None, monthly=monthly
         )
     except TrendError as exc:
         return {"error": str(exc).split(": ", 1)[-1]}
@@ -47,8 +47,11 @@ def run_chart(db, config, metric: str, start, end, baseline: str | None, **group
     }
 
 
-def context(db, config, report: Report, dim: Dimension, trend_metric: str, baseline) -> dict:
-    """The template's variables for a period with enough families."""
+def context(
+    db, config, report: Report, dim: Dimension, trend_metric: str, baseline, monthly=None
+) -> dict:
+    """The template's variables for a period with enough families (monthly: the counts the
+    report was built from, reused for the run chart)."""
     s = report.summary
     cascade_svg, cascade_text = cascade_chart(report, dim)
     return {
@@ -60,7 +63,7 @@ def context(db, config, report: Report, dim: Dimension, trend_metric: str, basel
         "cascade": cascade_svg,
         "cascade_text": cascade_text,
         "declines": decline_rows(report),
-        "run": run_chart(db, config, trend_metric, s["from"], s["to"], baseline),
+        "run": run_chart(db, config, trend_metric, s["from"], s["to"], baseline, monthly),
         "annotations": register.annotations(db),
         "significance": SIGNIFICANCE,
         "period_note": PERIOD_NOTE,

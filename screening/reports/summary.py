@@ -21,6 +21,7 @@ from screening.core.equity import METRICS
 from screening.core.equity import Dimension
 from screening.core.equity import Report
 from screening.core.equity import dimensions
+from screening.core.equity import quarter_of
 from screening.core.equity import summarize
 from screening.core.equity_metrics import DIRECTION_LABELS
 from screening.core.periods import snap_period
@@ -28,6 +29,7 @@ from screening.core.trend import build_trend
 from screening.platform.codes import LANGUAGES
 from screening.reports import store
 
+Counts = dict[tuple[object, str], dict[str, int]]
 MAIN_METRICS = (
     "screened",
     "screened_on_time",
@@ -68,10 +70,35 @@ def snapped(config, start: str | None, end: str | None, options=("--from", "--to
     return snap_period(start, end, unit_today(config), options=options)
 
 
-def build_report(db, config, dimension: str, start: str | None, end: str | None) -> Report:
-    """The protected summary and trend for one dimension and an already snapped period."""
+def monthly_counts(db, config, dimension: str | None, start=None, end=None) -> Counts:
+    """Every quantity per (stored group value, month): one GROUP BY serves a page's summary
+    (folded into quarters) and its run chart."""
+    dim = available_dimensions(config)[dimension] if dimension else None
+    calendar = store.UnitCalendar.from_config(config)
+    return store.aggregate(db, dim, start, end, period="month", calendar=calendar)
+
+
+def fold_quarters(monthly: Counts) -> Counts:
+    """Monthly counts added up by quarter."""
+    out: Counts = {}
+    for (raw, month), row in monthly.items():
+        bucket = out.setdefault((raw, quarter_of(f"{month}-01")), dict.fromkeys(row, 0))
+        for name, value in row.items():
+            bucket[name] += value
+    return out
+
+
+def build_report(
+    db, config, dimension: str, start: str | None, end: str | None, monthly: Counts | None = None
+) -> Report:
+    """The protected summary and trend for one dimension and an already snapped period.
+
+    monthly: that dimension's monthly counts for the same period, when already fetched.
+    """
     dim = available_dimensions(config)[dimension]
-    counts = store.aggregate(db, dim, start, end, calendar=store.UnitCalendar.from_config(config))
+    if monthly is None:
+        monthly = monthly_counts(db, config, dimension, start, end)
+    counts = fold_quarters(monthly)
     return summarize(
         counts,
         dim,
@@ -92,15 +119,16 @@ def build_chart(
     start: str | None = None,
     end: str | None = None,
     baseline_to: str | None = None,
+    monthly: Counts | None = None,
 ) -> dict:
-    """The DESIGN.md `trend` JSON (core.trend.TrendError, one line, on bad input)."""
+    """The DESIGN.md `trend` JSON (core.trend.TrendError, one line, on bad input).
+
+    monthly: counts already fetched (any dimension when `by` is None, else `by`'s).
+    """
     dims = available_dimensions(config)
-    counts = store.aggregate(
-        db,
-        dims.get(by) if by else None,
-        period="month",
-        calendar=store.UnitCalendar.from_config(config),
-    )
+    # An unknown `by` is refused by build_trend in one line, so fetch everyone's counts then.
+    known = by if by in dims else None
+    counts = monthly if monthly is not None else monthly_counts(db, config, known)
     return build_trend(
         counts,
         metric,

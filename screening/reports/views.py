@@ -35,6 +35,7 @@ from screening.reports.pdf import equity_pdf
 from screening.reports.summary import available_dimensions
 from screening.reports.summary import build_report
 from screening.reports.summary import group_labels
+from screening.reports.summary import monthly_counts
 from screening.reports.summary import unit_today
 
 FORMATS = ("html", "csv", "pdf")
@@ -61,7 +62,8 @@ def equity():
     if period is None:
         return render_template("reports/equity.html", form=form, report=None), 400
     dim = dims[form.by.data]
-    report = build_report(db, config, dim.name, *period)
+    monthly = monthly_counts(db, config, dim.name, *period)
+    report = build_report(db, config, dim.name, *period, monthly=monthly)
     audit.record(
         "equity_view" if fmt == "html" else "equity_export",
         "report",
@@ -77,7 +79,8 @@ def equity():
     query = {k: v for k, v in (("by", dim.name), ("from", period[0]), ("to", period[1])) if v}
     if report.too_few_families:
         return render_template("reports/equity.html", form=form, report=report, query=query)
-    extra = page.context(db, config, report, dim, form.trend.data or "screened", form.baseline.data)
+    metric = form.trend.data or "screened"
+    extra = page.context(db, config, report, dim, metric, form.baseline.data, monthly)
     if "error" in extra["run"]:
         form.baseline.errors = [extra["run"]["error"]]
     return render_template("reports/equity.html", form=form, query=query, **extra)
