@@ -20,6 +20,7 @@ def app_family(
     referrals=(),
     caregiver: str = "Test Parent",
     respondent: str = "birthing_parent",
+    instruments=("ahc_core", "nicu_needs"),
 ) -> int:
     """One family. offers: (status, started_at, completed_at, decline_reason) in any order;
     results: (domain, status, wants_help) on every completed or closed offer;
@@ -42,7 +43,7 @@ def app_family(
                 fid,
                 cid,
                 language,
-                json.dumps(["ahc_core", "nicu_needs"]),
+                json.dumps(list(instruments)),
                 status,
                 reason,
                 started,

@@ -1,8 +1,9 @@
-"""The action-plan register: plans for a disparity, their charts with targets, their reviews."""
+"""The action-plan register (plans, charts with targets, reviews) and parents' mental health."""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask import Response
 from flask import abort
 from flask import current_app
 from flask import flash
@@ -15,14 +16,20 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from screening.core import csv_safe
 from screening.core import quality_charts
 from screening.core.equity import METRICS
+from screening.core.parent_measures import MEASURES
+from screening.core.parent_measures import ROLE_LABELS
+from screening.core.parent_measures import hedis_rows
 from screening.core.trend import TrendError
 from screening.platform import audit
 from screening.platform.db import get_db
 from screening.platform.roles import allow
+from screening.reports import parents as parent_measures
 from screening.reports import register
 from screening.reports.blueprint import bp
+from screening.reports.forms import EquityForm
 from screening.reports.forms import PlanForm
 from screening.reports.forms import ReviewForm
 from screening.reports.summary import available_dimensions
@@ -146,6 +153,31 @@ def review_action(plan_id: int, review_id: int):
     else:
         abort(404)
     return redirect(url_for("reports.plan_detail", plan_id=plan_id))
+
+
+@bp.route("/parents")
+@allow("manager", "social_worker")
+def parents():
+    """Parents' mental health by parent role; ?format=csv gives the HEDIS-shaped rates."""
+    config = current_app.config
+    form = EquityForm(formdata=request.args)
+    period = form.period(unit_today(config))
+    if period is None:
+        return render_template("reports/parents.html", form=form, data=None), 400
+    data = parent_measures.measures(get_db(), config, *period)
+    audit.record("equity_view", "report", "parents", detail=f"format={request.args.get('format')}")
+    if request.args.get("format") == "csv":
+        body = csv_safe.dumps(hedis_rows(data))
+        disposition = 'attachment; filename="parent-mental-health.csv"'
+        return Response(body, mimetype="text/csv", headers={"Content-Disposition": disposition})
+    return render_template(
+        "reports/parents.html",
+        form=form,
+        data=data,
+        measures=MEASURES,
+        roles=ROLE_LABELS,
+        query={k: v for k, v in zip(("from", "to"), period, strict=True) if v},
+    )
 
 
 def init_app(app: Flask) -> None:
