@@ -293,3 +293,25 @@ def test_changing_the_units_calendar_recounts_on_time(db):
     hand_unit(db)
     assert unit_counts(db)["screened_on_time"] == 1
     assert unit_counts(db, store.UnitCalendar(30, "America/Chicago"))["screened_on_time"] == 3
+
+
+def test_the_page_shows_only_the_fact_for_a_period_with_too_few_families(app, db, manager_client):
+    hand_unit(db)
+    html = manager_client.get("/reports/equity?by=language").get_data(as_text=True)
+    assert "Too few families in this period" in html
+    assert "<table" not in html and "<svg" not in html
+
+
+def test_the_page_shows_the_decline_reasons_and_cascade_counted_by_hand(app, db, manager_client):
+    app.config.update(SUPPRESSION_THRESHOLD=1, UNIT_TIMEZONE="America/Chicago")
+    hand_unit(db)
+    html = manager_client.get("/reports/equity?by=insurance&from=2026-02").get_data(as_text=True)
+    declines = html.split('id="declines-h"', 1)[1].split("</table>", 1)[0]
+    row = declines.split("All families", 1)[1]
+    # Declined every offer 2 of 6; the family's reason 1; the unit's reason 1.
+    assert row.count("2 / 6") == 1 and row.count("1 / 6") == 2
+    cascade = html.split('id="cascade-h"', 1)[1].split("</svg>", 1)[0]
+    for step in ("Screened 3 (50%)", "Screened on time 1 (17%)", "Need met 1 (17%)"):
+        assert step in cascade
+    baseline = manager_client.get("/reports/equity?by=insurance&baseline=2030-01")
+    assert "ends in the future" in baseline.get_data(as_text=True)

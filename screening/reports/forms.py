@@ -47,7 +47,7 @@ class EquityForm(FlaskForm):
         choices=[SelectChoice(m.name, m.label) for m in METRICS.values()],
         default="screened",
     )
-    baseline = StringField(_l("Centre line from months up to"), filters=[stripped])
+    baseline = StringField(_l("Baseline ends (month)"), filters=[stripped])
 
     def period(self, today: dt.date) -> tuple[str | None, str | None] | None:
         """The snapped period, or None with the message put by the field at fault."""
