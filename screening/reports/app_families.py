@@ -69,15 +69,16 @@ def register(db: Database, admission_days: int, unit_timezone: str) -> None:
 
 
 STALE = "family_flags_stale"
+BATCH = "temp.family_flags_batch"
 
 
-def app_families_sql(with_outcome: bool, scoped: bool = False) -> str:
+def app_families_sql(with_outcome: bool, scoped: str | None = None) -> str:
     """The CTE chain ending in `fam` (see the module docstring for each flag).
 
-    scoped: only the families listed in family_flags_stale, each CTE narrowed before it
+    scoped: a table of family_id; only those families, each CTE narrowed before it
     aggregates, so refreshing a few changed families does not scan every screening.
     """
-    only = f"IN (SELECT family_id FROM {STALE})" if scoped else "IS NOT NULL"  # noqa: S608
+    only = f"IN (SELECT family_id FROM {scoped})" if scoped else "IS NOT NULL"  # noqa: S608
     races = _quoted(RACE_CODES)
     instruments = "CASE WHEN json_valid(s.instruments) THEN s.instruments ELSE '[]' END"
     dom = ",\n".join(

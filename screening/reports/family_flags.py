@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from screening.core.identifiers import DOMAINS
 from screening.core.results_import import ALL_FLAGS
 from screening.platform.db import write
+from screening.reports.app_families import BATCH
 from screening.reports.app_families import STALE
 from screening.reports.app_families import app_families_sql
 from screening.reports.app_families import referral_outcome_column
@@ -26,6 +27,7 @@ TABLE = "family_flags"
 TEXT_COLUMNS = ("index_date", "quarter", "race_ethnicity", "language", "insurance", "zip")
 INT_COLUMNS = ("interpreter_needed", *ALL_FLAGS)
 COLUMNS = ("family_id", *TEXT_COLUMNS, *INT_COLUMNS)
+BATCH_SIZE = 5000
 
 # (table, the family ids a changed row touches, for NEW and OLD rows)
 _WATCHED = (
@@ -92,10 +94,25 @@ def refresh(db: Database, admission_days: int, unit_timezone: str) -> int:
                 "ON CONFLICT(id) DO UPDATE SET key = excluded.key",
                 [key],
             )
-        count = db.execute(f"SELECT count(*) FROM {STALE}").fetchone()[0]  # noqa: S608  # nosec B608
-        names = ", ".join(COLUMNS)
-        db.execute(f"DELETE FROM {TABLE} WHERE family_id IN (SELECT family_id FROM {STALE})")  # noqa: S608  # nosec B608
-        insert = f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM fam"  # noqa: S608  # nosec B608
-        db.execute(app_families_sql(with_outcome, scoped=True) + insert)
-        db.execute(f"DELETE FROM {STALE}")  # noqa: S608  # nosec B608
-    return count
+    db.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {BATCH.split('.')[1]} (family_id INTEGER PRIMARY KEY)"
+    )
+    names = ", ".join(COLUMNS)
+    insert = f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM fam"  # noqa: S608  # nosec B608
+    compute = app_families_sql(with_outcome, scoped=BATCH) + insert
+    count = 0
+    # A full rebuild goes in batches, each its own short write transaction, so bedside
+    # saves are never kept waiting behind a rebuild for longer than one batch.
+    while True:
+        with write(db):
+            db.execute(f"DELETE FROM {BATCH}")  # noqa: S608  # nosec B608
+            moved = db.execute(
+                f"INSERT INTO {BATCH} SELECT family_id FROM {STALE} LIMIT ?",  # noqa: S608  # nosec B608
+                [BATCH_SIZE],
+            ).rowcount
+            if not moved:
+                return count
+            db.execute(f"DELETE FROM {TABLE} WHERE family_id IN (SELECT family_id FROM {BATCH})")  # noqa: S608  # nosec B608
+            db.execute(compute)
+            db.execute(f"DELETE FROM {STALE} WHERE family_id IN (SELECT family_id FROM {BATCH})")  # noqa: S608  # nosec B608
+        count += moved
