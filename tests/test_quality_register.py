@@ -130,15 +130,25 @@ def test_a_signal_opens_a_review_and_the_same_review_is_not_opened_twice(manager
     plan_id = db.execute("SELECT id FROM action_plans").fetchone()[0]
     chart = _chart([("2025-03", 0.9)], {"outside_limits": ["2025-03"]})
     due = register.due_reviews(register.plan(db, plan_id), chart, dt.date(2025, 6, 1))
-    assert [t for t, _ in due] == ["signal"] and "2025-03" in due[0][1]
-    assert register.open_reviews(db, plan_id, due, dt.date(2025, 6, 1)) == 1
+    # The plan's first review date (2025-04-01) has passed too.
+    assert [t for t, _ in due] == ["scheduled", "signal"] and "2025-03" in due[1][1]
+    assert register.open_reviews(db, plan_id, due, dt.date(2025, 6, 1)) == 2
     assert register.open_reviews(db, plan_id, due, dt.date(2025, 6, 2)) == 0
-    review_id = db.execute("SELECT id FROM action_plan_reviews").fetchone()[0]
+    review_id = db.execute(
+        "SELECT id FROM action_plan_reviews WHERE trigger = 'signal'"
+    ).fetchone()[0]
     url = f"/reports/plans/{plan_id}/reviews/{review_id}"
     manager_client.post(url, data={"action": "Asked Hernández to come back"})
-    assert db.execute("SELECT closed_at FROM action_plan_reviews").fetchone()[0] is None
+    assert (
+        db.execute(
+            "SELECT closed_at FROM action_plan_reviews WHERE id = ?", [review_id]
+        ).fetchone()[0]
+        is None
+    )
     manager_client.post(url, data={"action": "Added a second interpreter line in June."})
-    closed = db.execute("SELECT closed_at, action_taken FROM action_plan_reviews").fetchone()
+    closed = db.execute(
+        "SELECT closed_at, action_taken FROM action_plan_reviews WHERE id = ?", [review_id]
+    ).fetchone()
     assert closed[0] and closed[1].startswith("Added a second interpreter")
 
 
@@ -161,3 +171,10 @@ def test_only_managers_write_chart_notes(sw_client):
     assert sw_client.get("/reports/annotations").status_code == 200
     response = sw_client.post("/reports/annotations", data={"on_date": "2025-03-01", "note": "x"})
     assert response.status_code == 403
+
+
+def test_a_review_date_reached_opens_a_scheduled_review():
+    plan = {**PLAN, "review_dates": ["2025-04-01", "2025-07-01"]}
+    chart = _chart([("2025-03", 0.85)])
+    due = register.due_reviews(plan, chart, dt.date(2025, 5, 1))
+    assert due == [("scheduled", "Review planned for 2025-04-01.")]

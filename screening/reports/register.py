@@ -107,7 +107,7 @@ def target_met(metric: str, rate: float, target: float) -> bool:
 
 
 def due_reviews(plan_row: dict, chart: dict, today: dt.date) -> list[tuple[str, str]]:
-    """(trigger, detail) reviews the plan's chart calls for: a missed target, a signal."""
+    """(trigger, detail) reviews due: a missed target, a review date reached, a signal."""
     due = []
     shown = [p for p in chart["points"] if not p["suppressed"] and p["rate"] is not None]
     if today > dt.date.fromisoformat(plan_row["target_date"]) and shown:
@@ -120,6 +120,9 @@ def due_reviews(plan_row: dict, chart: dict, today: dt.date) -> list[tuple[str, 
                     f"{last['month']} was {last['rate'] * 100:.1f}%.",
                 )
             )
+    for day in plan_row.get("review_dates") or ():
+        if dt.date.fromisoformat(day) <= today:
+            due.append(("scheduled", f"Review planned for {day}."))
     s = chart["signals"]
     signals = []
     if s["outside_limits"]:

@@ -239,21 +239,6 @@ def metric_views(report: Report, dim: Dimension) -> list[dict]:
     return views
 
 
-def trend_chart(report: Report, metric_name: str) -> Markup:
-    """The quarterly trend of one metric, hidden quarters left out."""
-    data = report.trend[metric_name]
-    series = [
-        (group_label(g), [None if c["suppressed"] else c["rate"] for c in cells])
-        for g, cells in data["groups"].items()
-        if any(not c["suppressed"] and c["rate"] is not None for c in cells)
-    ]
-    series.append(("All families", [None if c["suppressed"] else c["rate"] for c in data["total"]]))
-    svg = charts.trend(
-        f"{METRICS[metric_name].label} by quarter", report.quarters, series, chart_id="trend"
-    )
-    return Markup(svg)  # noqa: S704  # nosec B704 - core.charts escapes every label
-
-
 def cascade_chart(report: Report, dim: Dimension) -> tuple[Markup, list[str]]:
     """The care cascade per group (SVG) and the same in words, from the protected summary."""
     groups = [
