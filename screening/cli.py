@@ -13,6 +13,7 @@ from screening import demo as demo_data
 from screening.directory import store as directory_store
 from screening.platform import settings
 from screening.platform.db import connect
+from screening.reports import family_flags
 from screening.schema import migrate
 
 
@@ -33,6 +34,11 @@ def init_db_command(demo: bool) -> None:
     try:
         applied = migrate(db)
         click.echo(f"Migrations applied: {len(applied)}" if applied else "Database up to date.")
+        # The equity summary keeps per-family flags; build them now, not on a manager's first
+        # page view (a full build over 100,000 families takes a while).
+        family_flags.refresh(
+            db, current_app.config["ADMISSION_SCREEN_DAYS"], current_app.config["UNIT_TIMEZONE"]
+        )
         added = directory_store.load_starter(db)
         if added:
             click.echo(f"Starter resource directory: {added} services added.")

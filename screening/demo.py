@@ -137,7 +137,7 @@ def load(db: Database, config) -> dict:
     registry = _registry(config)
     with db.atomic():
         added["families"] = _families(db, registry, config)
-        added["imported_history"] = _history(db)
+        added["imported_history"] = _history(db, config)
     return added
 
 
@@ -503,10 +503,12 @@ HISTORY_RACES = (
 )
 
 
-def _history(db: Database) -> int:
+def _history(db: Database, config) -> int:
     """Two years of synthetic screening history, loaded through the import-results path."""
     from screening.core.identifiers import DOMAINS
     from screening.core.results_import import parse
+    from screening.platform.settings import keyed_record_id
+    from screening.reports.store import key_record_ids
     from screening.reports.store import store_import
 
     rng = random.Random(SEED + 1)  # noqa: S311 - synthetic demo data, not security
@@ -565,4 +567,5 @@ def _history(db: Database) -> int:
     parsed = parse(lines, today=timeutil.today())
     if parsed.problems:
         raise ValueError("demo history does not import: " + "; ".join(parsed.problems[:3]))
+    key_record_ids(parsed, lambda rid: keyed_record_id(config, rid))
     return store_import(db, parsed, timeutil.iso())["families"]

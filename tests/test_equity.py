@@ -259,7 +259,11 @@ def test_app_records_and_imported_history_count_the_same_way(db):
         equity_data.store_import(db, parsed, STAMP)
     counts = equity_data.aggregate(db, BUILT_IN["language"], "2026-01-01", "2026-03-31")
     vi, tl = counts[("vi", "2026Q1")], counts[("tl", "2026Q1")]
-    assert vi == tl
+    # The import gives no admission date, so only the admission-timed quantities differ.
+    admission = {"admission_known", "screened_on_time"}
+    assert {k: v for k, v in vi.items() if k not in admission} == {
+        k: v for k, v in tl.items() if k not in admission
+    }
     assert (vi["families"], vi["screened"], vi["declined"], vi["positive_any"]) == (4, 2, 2, 1)
     assert (vi["asked:food"], vi["positive:food"], vi["asked:childcare"]) == (1, 1, 1)
     assert (vi["referred"], vi["sent"], vi["connected"]) == (1, 1, 1)

@@ -305,3 +305,17 @@ def test_cascade_flags_never_contradict_each_other(rows):
         assert fam["need_met"] <= fam["outcome_known"] <= fam["connected"]
         assert not fam["admitted_on"] or fam["index_date"] == fam["admitted_on"]
         assert fam["index_date"] <= min(r[3] for r in rows if r[0] == fam["record_id"])
+
+
+def test_imported_history_keeps_no_record_id_as_typed(app, runner, tmp_path, db):
+    """Sites type MRNs and names into record_id: only a keyed hash of it is stored."""
+    header = "record_id,screened_on,status,race_ethnicity,language,insurance"
+    source = tmp_path / "history.csv"
+    source.write_text(f"{header}\nGarcia MRN 7731,2026-03-02,completed,white,en,private\n")
+    result = runner.invoke(args=["import-results", str(source)])
+    assert result.exit_code == 0, result.output
+    stored = [r[0] for r in db.execute("SELECT record_id FROM imported_families")]
+    assert not any("7731" in r or "Garcia" in r for r in stored)
+    assert sum(r.startswith("rid-") for r in stored) >= 1
+    again = runner.invoke(args=["import-results", str(source)])  # the same row maps to the same key
+    assert "0 new" in again.output

@@ -1,9 +1,8 @@
-"""Equity commands: import-results, equity and extract."""
+"""Equity commands: import-results, equity, trend and extract."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -15,33 +14,31 @@ from flask.cli import with_appcontext
 
 from screening.core import csv_safe
 from screening.core import deid
+from screening.core import spc
 from screening.core.equity import csv_rows
+from screening.core.periods import PeriodError
 from screening.core.results_import import parse
+from screening.core.trend import TrendError
 from screening.platform import audit
+from screening.platform import settings
 from screening.platform import timeutil
 from screening.platform.db import connect
 from screening.platform.db import write
 from screening.platform.files import open_private
+from screening.platform.files import write_private
+from screening.reports import annual
 from screening.reports import store
 from screening.reports.summary import available_dimensions
+from screening.reports.summary import build_chart
 from screening.reports.summary import build_report
+from screening.reports.summary import group_labels
+from screening.reports.summary import snapped
+from screening.reports.summary import unit_today
 
 
 def _fail(command: str, message: str) -> None:
     click.echo(f"{command}: {message}", err=True)
     raise SystemExit(2)
-
-
-def _check_date(command: str, option: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        _fail(command, f"{option} must be a date written as YYYY-MM-DD")
-    return None
 
 
 @click.command("import-results")
@@ -53,7 +50,9 @@ def import_results_command(file: Path) -> None:
         text = file.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         _fail("import-results", "the file is not UTF-8 text; save it as CSV UTF-8")
-    parsed = parse(io.StringIO(text, newline=""))
+    days = int(current_app.config.get("ADMISSION_SCREEN_DAYS", 7))
+    parsed = parse(io.StringIO(text, newline=""), admission_days=days)
+    store.key_record_ids(parsed, lambda rid: settings.keyed_record_id(current_app.config, rid))
     db = connect(current_app.config["DATABASE"])
     try:
         problems = list(parsed.problems)
@@ -61,7 +60,7 @@ def import_results_command(file: Path) -> None:
             with write(db):
                 problems = store.conflicts(db, parsed)
                 if not problems:
-                    counts = store.store_import(db, parsed, timeutil.iso())
+                    counts = store.store_import(db, parsed, timeutil.iso(), days)
         if problems:
             for p in problems:
                 click.echo(f"import-results: {p}", err=True)
@@ -83,8 +82,8 @@ def import_results_command(file: Path) -> None:
 
 @click.command("equity")
 @click.option("--by", "by", required=True, help="Dimension: race_ethnicity, language, ...")
-@click.option("--from", "start", default=None, help="First index date, YYYY-MM-DD.")
-@click.option("--to", "end", default=None, help="Last index date, YYYY-MM-DD.")
+@click.option("--from", "start", default=None, help="First month, YYYY-MM or YYYY-MM-DD.")
+@click.option("--to", "end", default=None, help="Last month, YYYY-MM or YYYY-MM-DD.")
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
 )
@@ -98,10 +97,11 @@ def equity_command(by: str, start: str | None, end: str | None, fmt: str) -> Non
         _fail("equity", str(exc))
     if by not in dims:
         _fail("equity", f"unknown dimension {by!r}; choose one of {', '.join(dims)}")
-    start = _check_date("equity", "--from", start)
-    end = _check_date("equity", "--to", end)
-    if start and end and start > end:
-        _fail("equity", "--from is after --to")
+    try:
+        # Whole calendar months: a one-day period could single out one family.
+        start, end = snapped(config, start, end)
+    except PeriodError as exc:
+        _fail("equity", str(exc))
     db = connect(config["DATABASE"])
     try:
         report = build_report(db, config, by, start, end)
@@ -109,9 +109,77 @@ def equity_command(by: str, start: str | None, end: str | None, fmt: str) -> Non
     finally:
         db.close()
     if fmt == "csv":
-        click.echo(csv_safe.dumps(csv_rows(report.summary)), nl=False)
+        rows = csv_rows(report.summary, group_labels=group_labels())
+        click.echo(csv_safe.dumps(rows), nl=False)
     else:
         click.echo(json.dumps(report.summary, indent=2))
+
+
+@click.command("trend")
+@click.option("--metric", "metric", required=True, help="Metric name, e.g. screened.")
+@click.option("--by", "by", default=None, help="Dimension of --group.")
+@click.option("--group", "group", default=None, help="One group of --by.")
+@click.option("--from", "start", default=None, help="First month, YYYY-MM.")
+@click.option("--to", "end", default=None, help="Last month, YYYY-MM.")
+@click.option("--baseline-to", "baseline_to", default=None, help="Freeze the centre line here.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@with_appcontext
+def trend_command(
+    metric: str,
+    by: str | None,
+    group: str | None,
+    start: str | None,
+    end: str | None,
+    baseline_to: str | None,
+    fmt: str,
+) -> None:
+    """Print one metric month by month as a p-chart with its run signals (JSON or CSV)."""
+    config = current_app.config
+    db = connect(config["DATABASE"])
+    try:
+        chart = build_chart(
+            db,
+            config,
+            metric,
+            by=by,
+            group=group,
+            start=start,
+            end=end,
+            baseline_to=baseline_to,
+        )
+        audit.record("equity_export", "report", metric, detail=f"cli trend format={fmt}", db=db)
+    except (TrendError, ValueError) as exc:
+        _fail("trend", str(exc))
+    finally:
+        db.close()
+    if fmt == "csv":
+        click.echo(csv_safe.dumps(spc.csv_rows(chart)), nl=False)
+    else:
+        click.echo(json.dumps(chart, indent=2))
+
+
+@click.command("equity-report")
+@click.option("--year", "year", required=True, help="Calendar year, YYYY.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def equity_report_command(year: str, out: Path) -> None:
+    """Write the annual equity report for leadership as a PDF."""
+    config = current_app.config
+    today = unit_today(config)
+    try:
+        number = annual.check_year(year, today)
+    except annual.YearError as exc:
+        _fail("equity-report", str(exc))
+    db = connect(config["DATABASE"])
+    try:
+        data = annual.gather(db, config, number)
+        audit.record("equity_export", "report", "annual", detail=f"cli year={number}", db=db)
+    finally:
+        db.close()
+    write_private(out, annual.annual_pdf(data, config["UNIT_NAME"], today))
+    click.echo(f"Wrote the {number} equity report.")
 
 
 @click.command("extract")
@@ -125,7 +193,11 @@ def extract_command(out: Path) -> None:
             writer = csv.writer(fh, lineterminator="\r\n")
             csv_safe.write_row(writer, deid.COLUMNS)
             rows = 0
-            for row in deid.extract_rows(store.family_rows(db, shuffled=True)):
+            for row in deid.extract_rows(
+                store.family_rows(
+                    db, store.UnitCalendar.from_config(current_app.config), shuffled=True
+                )
+            ):
                 csv_safe.write_row(writer, [row[c] for c in deid.COLUMNS])
                 rows += 1
         audit.record("deid_extract", "report", "", detail=f"rows={rows}", db=db)
@@ -138,4 +210,6 @@ def init_app(app: Flask) -> None:
     """Register the import-results, equity and extract commands."""
     app.cli.add_command(import_results_command)
     app.cli.add_command(equity_command)
+    app.cli.add_command(trend_command)
+    app.cli.add_command(equity_report_command)
     app.cli.add_command(extract_command)

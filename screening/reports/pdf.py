@@ -8,6 +8,7 @@ from html import escape
 from screening.core.equity import Dimension
 from screening.core.equity import Report
 from screening.core.fonts import register_fonts
+from screening.reports.summary import HIDDEN
 from screening.reports.summary import LINKED_NOTE
 from screening.reports.summary import PERIOD_NOTE
 from screening.reports.summary import group_label
@@ -32,7 +33,7 @@ def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
     for style in styles.byName.values():
         style.fontName = bold if style.name.startswith(("Heading", "Title")) else regular
     summary = report.summary
-    mark = f"<{summary['suppression_threshold']}"
+    mark = HIDDEN
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -59,7 +60,18 @@ def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
         Spacer(1, 8),
     ]
     head = ["Group", "Families", "Rate", "95% interval", "Rate ratio (95% CI)", "Flags"]
-    for view in metric_views(report, dim):
+    if report.too_few_families:
+        # Any split of so few families could single one out: say only that.
+        story.append(
+            Paragraph(
+                escape(
+                    f"Fewer than {summary['suppression_threshold']} families in this period: "
+                    "no figure is shown. Choose a longer period."
+                ),
+                styles["Normal"],
+            )
+        )
+    for view in [] if report.too_few_families else metric_views(report, dim):
         metric = view["metric"]
         story.append(Paragraph(escape(metric.label), styles["Heading3"]))
         story.append(

@@ -6,7 +6,10 @@ from sqlite_utils import Database
 from sqlite_utils import Migrations
 
 from screening.core.identifiers import DOMAINS
+from screening.core.results_import import CASCADE_FIELDS
+from screening.core.results_import import CASCADE_FLAGS
 from screening.platform.schema import run_sql
+from screening.reports import family_flags
 
 migrations = Migrations("equity")
 
@@ -56,3 +59,64 @@ def imported_families(db: Database) -> None:
         CREATE INDEX imported_families_index_date ON imported_families(index_date);
         """,
     )
+
+
+@migrations(name="0002_imported_cascade")
+def imported_cascade(db: Database) -> None:
+    # The care cascade's per-family flags and the dates and reason a re-import merges with
+    # (core.results_import.CASCADE_FLAGS / CASCADE_FIELDS). Rows imported before keep 0 and
+    # '' (not known), which is what their files said.
+    columns = [f"{name} INTEGER NOT NULL DEFAULT 0" for name in CASCADE_FLAGS]
+    columns += [f"{name} TEXT NOT NULL DEFAULT ''" for name in CASCADE_FIELDS]
+    run_sql(db, "\n".join(f"ALTER TABLE imported_families ADD COLUMN {c};" for c in columns))
+
+
+@migrations(name="0003_quality_register")
+def quality_register(db: Database) -> None:
+    # Dated notes drawn on the run charts, and the action-plan register with its reviews.
+    # Free text here is checked for family names and MRNs before it is stored (plans.py).
+    run_sql(
+        db,
+        """
+        CREATE TABLE chart_annotations (
+          id INTEGER PRIMARY KEY,
+          on_date TEXT NOT NULL,
+          note TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          created_by INTEGER REFERENCES users(id)
+        );
+        CREATE INDEX chart_annotations_date ON chart_annotations(on_date);
+        CREATE TABLE action_plans (
+          id INTEGER PRIMARY KEY,
+          metric TEXT NOT NULL,
+          dimension TEXT NOT NULL,
+          grp TEXT NOT NULL,
+          target_rate REAL NOT NULL CHECK (target_rate BETWEEN 0 AND 1),
+          target_date TEXT NOT NULL,
+          strategy TEXT NOT NULL,
+          owner TEXT NOT NULL,
+          starts_on TEXT NOT NULL,
+          review_dates TEXT NOT NULL DEFAULT '[]',
+          status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'met', 'closed')),
+          created_at TEXT NOT NULL,
+          created_by INTEGER REFERENCES users(id),
+          updated_at TEXT NOT NULL
+        );
+        CREATE TABLE action_plan_reviews (
+          id INTEGER PRIMARY KEY,
+          plan_id INTEGER NOT NULL REFERENCES action_plans(id) ON DELETE CASCADE,
+          opened_on TEXT NOT NULL,
+          trigger TEXT NOT NULL CHECK (trigger IN ('missed_target', 'signal', 'scheduled')),
+          detail TEXT NOT NULL,
+          action_taken TEXT NOT NULL DEFAULT '',
+          closed_at TEXT,
+          UNIQUE (plan_id, trigger, detail)
+        );
+        """,
+    )
+
+
+@migrations(name="0004_family_flags")
+def family_flags_copy(db: Database) -> None:
+    # The kept copy of app families' summary flags and the triggers that mark it stale.
+    family_flags.create(db)

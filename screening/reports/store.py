@@ -1,125 +1,60 @@
 """SQL that turns app records and imported history into per-group counts and family rows.
 
-Both sources reduce to the same per-family 0/1 flags, so a family recorded in the app and
-one imported from a spreadsheet count the same way:
+Both sources reduce to the same per-family 0/1 flags (app_families.py documents them), so a
+family recorded in the app and one imported from a spreadsheet count the same way.
 
-- screened: a completed or closed screen that included the family social-needs
-  instrument (ahc_core); imported rows with status completed.
-- declined: offered that screen at least once and declined every offer.
-- ask_<domain> / pos_<domain>: screened, and the domain answered (positive or negative) /
-  positive in any completed or closed screening; positive_any: positive in any domain.
-- referred: positive_any and a referral accepted, sent, connected or not connected;
-  sent: a referral sent or later; connected: a connected referral.
-
-Index date (the period filter and the quarter): the admission date for app families, the
-first screening offer (earliest screened_on) for imported families, which carry no
-admission date.
+Index date (the period filter, the quarter and the month): the admission date for app
+families; for imported families the admission date when the file gives one, else the first
+screening offer (earliest screened_on).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from screening.core.equity import DIMENSION_COLUMNS
-from screening.core.equity import RACE_CODES
 from screening.core.equity import Dimension
-from screening.core.identifiers import DOMAINS
+from screening.core.equity import quarter_of
+from screening.core.equity_metrics import FLAG_OF_QUANTITY
+from screening.core.results_import import ADMISSION_SCREEN_DAYS
+from screening.core.results_import import ALL_FLAGS
+from screening.core.results_import import CASCADE_FIELDS
 from screening.core.results_import import FLAGS
 from screening.core.results_import import Parsed
+from screening.core.results_import import cascade_flags
+from screening.reports import family_flags
 
-SOCIAL_NEEDS_INSTRUMENT = "ahc_core"
 CHUNK = 500
 
 
-def _quoted(values) -> str:
-    return ", ".join(f"'{v}'" for v in values)
+@dataclass(frozen=True)
+class UnitCalendar:
+    """How the unit reads dates: days allowed for the admission screen and its time zone."""
+
+    admission_days: int = ADMISSION_SCREEN_DAYS
+    timezone: str = "UTC"
+
+    @classmethod
+    def from_config(cls, config) -> UnitCalendar:
+        return cls(
+            int(config.get("ADMISSION_SCREEN_DAYS", ADMISSION_SCREEN_DAYS)),
+            str(config.get("UNIT_TIMEZONE") or "UTC"),
+        )
 
 
-def _app_families_sql() -> str:
-    """A CTE named fam with one row per app family and the flags above."""
-    races = _quoted(RACE_CODES)
-    race_json = "CASE WHEN json_valid(f.race_ethnicity) THEN f.race_ethnicity ELSE '[]' END"
-    instruments = "CASE WHEN json_valid(s.instruments) THEN s.instruments ELSE '[]' END"
-    dom = ",\n".join(
-        f"MAX(dr.domain = '{d}' AND dr.status IN ('positive', 'negative')) AS ask_{d}, "
-        f"MAX(dr.domain = '{d}' AND dr.status = 'positive') AS pos_{d}"
-        for d in DOMAINS
-    )
-    per_domain = ",\n".join(
-        f"COALESCE(o.screened, 0) * COALESCE(d.ask_{d}, 0) AS ask_{d}, "
-        f"COALESCE(o.screened, 0) * COALESCE(d.pos_{d}, 0) AS pos_{d}"
-        for d in DOMAINS
-    )
-    # Every interpolated value is a fixed identifier from core.equity, never user input.
-    return f"""
-    WITH offers AS (
-      SELECT s.family_id,
-             MAX(s.status IN ('completed', 'closed')) AS screened,
-             COUNT(*) AS n_offers,
-             SUM(s.status = 'declined') AS n_declined
-      FROM screenings s
-      WHERE EXISTS (SELECT 1 FROM json_each({instruments})
-                    WHERE value = '{SOCIAL_NEEDS_INSTRUMENT}')
-      GROUP BY s.family_id
-    ),
-    dom AS (
-      SELECT s.family_id, MAX(dr.status = 'positive') AS pos_any,
-      {dom}
-      FROM domain_results dr JOIN screenings s ON s.id = dr.screening_id
-      WHERE s.status IN ('completed', 'closed')
-      GROUP BY s.family_id
-    ),
-    ref AS (
-      SELECT family_id,
-             MAX(status IN ('accepted', 'sent', 'connected', 'not_connected')) AS ref_accepted,
-             MAX(status IN ('sent', 'connected', 'not_connected')) AS sent,
-             MAX(status = 'connected') AS connected
-      FROM referrals GROUP BY family_id
-    ),
-    fam AS (
-      SELECT substr(f.admission_date, 1, 10) AS index_date,
-             substr(f.admission_date, 1, 4) || 'Q' ||
-               ((CAST(substr(f.admission_date, 6, 2) AS INTEGER) + 2) / 3) AS quarter,
-             CASE
-               WHEN (SELECT count(*) FROM json_each({race_json}) WHERE value IN ({races})) > 1
-                 THEN 'multiple'
-               WHEN (SELECT count(*) FROM json_each({race_json}) WHERE value IN ({races})) = 1
-                 THEN (SELECT value FROM json_each({race_json}) WHERE value IN ({races}))
-               WHEN EXISTS (SELECT 1 FROM json_each({race_json}) WHERE value = 'declined')
-                 THEN 'declined'
-               ELSE 'unknown'
-             END AS race_ethnicity,
-             f.language, f.insurance, f.interpreter_needed, f.zip,
-             COALESCE(o.screened, 0) AS screened,
-             COALESCE(o.n_offers > 0 AND o.n_offers = o.n_declined, 0) AS declined,
-             COALESCE(o.screened, 0) * COALESCE(d.pos_any, 0) AS positive_any,
-             {per_domain},
-             COALESCE(r.ref_accepted, 0) AS ref_accepted,
-             COALESCE(o.screened, 0) * COALESCE(d.pos_any, 0) * COALESCE(r.ref_accepted, 0)
-               AS referred,
-             COALESCE(r.sent, 0) AS sent,
-             COALESCE(r.connected, 0) AS connected
-      FROM families f
-      LEFT JOIN offers o ON o.family_id = f.id
-      LEFT JOIN dom d ON d.family_id = f.id
-      LEFT JOIN ref r ON r.family_id = f.id
-    )
-    """  # noqa: S608  # nosec B608 - fixed identifiers only
+def app_families(db: Database, calendar: UnitCalendar) -> str:
+    """The table of app families' flags, brought up to date first (family_flags.py)."""
+    family_flags.refresh(db, calendar.admission_days, calendar.timezone)
+    return family_flags.TABLE
 
 
-APP_FAMILIES = _app_families_sql()
+# Every quantity of core.equity_metrics.QUANTITIES as a SUM over its per-family flag.
 QUANTITY_SQL = {
-    "families": "COUNT(*)",
-    "screened": "SUM(screened)",
-    "declined": "SUM(declined)",
-    "positive_any": "SUM(positive_any)",
-    **{f"asked:{d}": f"SUM(ask_{d})" for d in DOMAINS},
-    **{f"positive:{d}": f"SUM(pos_{d})" for d in DOMAINS},
-    "referred": "SUM(referred)",
-    "sent": "SUM(sent)",
-    "connected": "SUM(connected)",
+    q: "COUNT(*)" if flag is None else f"SUM({flag})" for q, flag in FLAG_OF_QUANTITY.items()
 }
 IMPORTED_COLUMNS = ("race_ethnicity", "language", "insurance")
 
@@ -135,10 +70,13 @@ def _period(start: str | None, end: str | None) -> tuple[str, list[str]]:
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def grouped_sql(source: str, column: str, where: str, by_quarter: bool = True) -> str:
-    """The one GROUP BY that yields every quantity per (group value, quarter)."""
+def grouped_sql(
+    source: str, column: str, where: str, by_quarter: bool = True, *, period: str | None = None
+) -> str:
+    """The one GROUP BY that yields every quantity per (group value, quarter or month)."""
     sums = ", ".join(f'{expr} AS "{name}"' for name, expr in QUANTITY_SQL.items())
-    quarter = "quarter" if by_quarter else "''"
+    period = period if period is not None else ("quarter" if by_quarter else "")
+    quarter = {"quarter": "quarter", "month": "substr(index_date, 1, 7)", "": "''"}[period]
     return (
         f"SELECT {column} AS grp, {quarter} AS quarter, {sums} FROM {source}{where} "  # noqa: S608  # nosec B608
         "GROUP BY grp, quarter"
@@ -146,17 +84,27 @@ def grouped_sql(source: str, column: str, where: str, by_quarter: bool = True) -
 
 
 def aggregate(
-    db: Database, dimension: Dimension, start: str | None = None, end: str | None = None
+    db: Database,
+    dimension: Dimension | None,
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    period: str = "quarter",
+    calendar: UnitCalendar = UnitCalendar(),
 ) -> dict[tuple[object, str], dict[str, int]]:
-    """Counts of every quantity per (stored group value, quarter), app and imports added."""
-    if dimension.column not in DIMENSION_COLUMNS:
-        raise ValueError(f"cannot group by {dimension.column!r}")
+    """Counts of every quantity per (stored group value, quarter or month), app and imports.
+
+    With no dimension every family falls in one group, None (the `trend` of everyone).
+    """
+    column = dimension.column if dimension else "NULL"
+    if dimension and column not in DIMENSION_COLUMNS:
+        raise ValueError(f"cannot group by {column!r}")
     where, params = _period(start, end)
     counts: dict[tuple[object, str], dict[str, int]] = {}
-    imported_column = dimension.column if dimension.column in IMPORTED_COLUMNS else "NULL"
+    imported_column = column if column in IMPORTED_COLUMNS else "NULL"
     queries = (
-        (APP_FAMILIES + grouped_sql("fam", dimension.column, where), params),
-        (grouped_sql("imported_families", imported_column, where), params),
+        (grouped_sql(app_families(db, calendar), column, where, period=period), params),
+        (grouped_sql("imported_families", imported_column, where, period=period), params),
     )
     for sql, args in queries:
         cursor = db.execute(sql, args)
@@ -170,7 +118,9 @@ def aggregate(
     return counts
 
 
-def family_rows(db: Database, shuffled: bool = False) -> Iterator[dict]:
+def family_rows(
+    db: Database, calendar: UnitCalendar = UnitCalendar(), shuffled: bool = False
+) -> Iterator[dict]:
     """Every family (app and imported) as coded values and flags, for the extract.
 
     Rows come from a cursor, one at a time. `shuffled` has SQLite order them at random
@@ -180,12 +130,22 @@ def family_rows(db: Database, shuffled: bool = False) -> Iterator[dict]:
     app_sql = f"SELECT {columns}, interpreter_needed, zip FROM fam"  # noqa: S608  # nosec B608
     unknown = "NULL AS interpreter_needed, NULL AS zip"
     imported_sql = f"SELECT {columns}, {unknown} FROM imported_families"  # noqa: S608  # nosec B608
+    app_sql = app_sql.replace("FROM fam", "FROM " + app_families(db, calendar))
     if shuffled:
         both = f"SELECT * FROM ({app_sql} UNION ALL {imported_sql}) ORDER BY random()"  # noqa: S608  # nosec B608
-        yield from db.query(APP_FAMILIES + both)
+        yield from db.query(both)
         return
-    yield from db.query(APP_FAMILIES + app_sql)
+    yield from db.query(app_sql)
     yield from db.query(imported_sql)
+
+
+def key_record_ids(parsed: Parsed, key: Callable[[str], str]) -> None:
+    """Replace each family's record_id by `key(record_id)` before anything is stored or
+    compared: sites fill that column with MRNs and names, and history must not carry them."""
+    parsed.families = {
+        key(record_id): {**fam, "record_id": key(record_id)}
+        for record_id, fam in parsed.families.items()
+    }
 
 
 def _existing(db: Database, record_ids: list[str]) -> dict[str, dict]:
@@ -233,9 +193,17 @@ STORED = (
     "insurance",
     "n_offers",
     "n_declined",
-    *FLAGS,
+    *ALL_FLAGS,
+    *CASCADE_FIELDS,
 )
-_MAX_FLAGS = [f for f in FLAGS if f not in ("declined", "referred")]
+# Flags that only ever turn on; the rest follow from merged counts, dates and reasons.
+_MAX_FLAGS = [
+    *(f for f in FLAGS if f not in ("declined", "referred")),
+    "help_asked",
+    "wants_help",
+    "outcome_known",
+    "need_met",
+]
 UPSERT = (
     f"INSERT INTO imported_families ({', '.join(STORED)}, import_id) "  # noqa: S608  # nosec B608
     f"VALUES ({', '.join('?' for _ in STORED)}, ?) "
@@ -248,11 +216,53 @@ UPSERT = (
     + "".join(f"{f} = max({f}, excluded.{f}), " for f in _MAX_FLAGS)
     + "referred = max(positive_any, excluded.positive_any) "
     "* max(ref_accepted, excluded.ref_accepted), "
+    "admitted_on = CASE WHEN excluded.admitted_on != '' THEN excluded.admitted_on "
+    "ELSE admitted_on END, "
+    "first_completed_on = CASE WHEN first_completed_on = '' THEN excluded.first_completed_on "
+    "WHEN excluded.first_completed_on = '' THEN first_completed_on "
+    "ELSE min(first_completed_on, excluded.first_completed_on) END, "
+    "last_decline_reason = CASE WHEN excluded.last_offer_on >= last_offer_on "
+    "THEN excluded.last_decline_reason ELSE last_decline_reason END, "
+    "last_offer_on = max(last_offer_on, excluded.last_offer_on), "
     "import_id = excluded.import_id"
+)
+_DERIVED = (
+    "index_date",
+    "quarter",
+    "admission_known",
+    "screened_on_time",
+    "declined_family",
+    "declined_system",
 )
 
 
-def store_import(db: Database, parsed: Parsed, imported_at: str) -> dict[str, int]:
+def _rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
+    """Index date, quarter and cascade flags of re-imported families, from merged fields."""
+    for i in range(0, len(record_ids), CHUNK):
+        chunk = record_ids[i : i + CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        rows = list(
+            db.query(
+                "SELECT * FROM imported_families WHERE record_id IN "  # noqa: S608  # nosec B608
+                f"({marks})",
+                chunk,
+            )
+        )
+        for fam in rows:
+            if fam["admitted_on"]:
+                fam["index_date"] = fam["admitted_on"]
+            fam["quarter"] = quarter_of(fam["index_date"])
+            cascade_flags(fam, admission_days)
+        assignments = ", ".join(f"{c} = ?" for c in _DERIVED)
+        db.conn.executemany(
+            f"UPDATE imported_families SET {assignments} WHERE id = ?",  # noqa: S608  # nosec B608
+            ([*(fam[c] for c in _DERIVED), fam["id"]] for fam in rows),
+        )
+
+
+def store_import(
+    db: Database, parsed: Parsed, imported_at: str, admission_days: int = ADMISSION_SCREEN_DAYS
+) -> dict[str, int]:
     """Merge parsed families into imported_families; the caller holds the write transaction.
 
     A record_id seen in an earlier import gains the new offers (flags are ORed, offers
@@ -268,4 +278,5 @@ def store_import(db: Database, parsed: Parsed, imported_at: str) -> dict[str, in
         UPSERT,
         ([*(fam[c] for c in STORED), import_id] for fam in parsed.families.values()),
     )
+    _rederive(db, list(existing), admission_days)
     return {"rows": parsed.rows, "families": len(parsed.families), "new_families": new}
