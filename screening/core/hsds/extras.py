@@ -66,7 +66,8 @@ def term_rows() -> list[dict[str, str]]:
 def attributes_of(record: dict) -> list[tuple[str, str]]:
     """(term code, value) pairs describing a directory record's own fields."""
     pairs = [("category:" + record["category"], "")]
-    pairs += [("domain:" + d, "") for d in record.get("domains") or []]
+    domains = sorted(record.get("domains") or [], key=DOMAINS.index)
+    pairs += [("domain:" + d, "") for d in domains]
     pairs += [("flag:" + f, "") for f in FLAGS if record.get(f)]
     pairs += [(code, record[field]) for field, code in SPANISH.items() if record.get(field)]
     return pairs
