@@ -82,7 +82,7 @@ def _row(record: dict, stamp: str) -> dict:
         domains=json.dumps(sorted(record.get("domains") or [], key=_domain_order)),
         tags=json.dumps(list(record.get("tags") or [])),
         priorities=json.dumps(dict(record.get("priorities") or {})),
-        category=record["category"],
+        category=record.get("category") or "community",
         sensitive=1 if record.get("sensitive") else 0,
         placeholder=1 if record.get("placeholder") else 0,
         last_verified=record.get("last_verified") or None,
@@ -109,6 +109,17 @@ KEPT_WHEN_ABSENT = (
 )
 
 
+# And the product's own fields: an HSDS feed that does not describe them leaves them out.
+OPTIONAL_ON_UPDATE = (
+    *KEPT_WHEN_ABSENT,
+    "category",
+    "domains",
+    "sensitive",
+    "placeholder",
+    "description_es",
+)
+
+
 def save_records(db: Database, records: list[dict]) -> tuple[int, int]:
     """Insert or update directory records by id (inside the caller's transaction).
 
@@ -126,7 +137,7 @@ def save_records(db: Database, records: list[dict]) -> tuple[int, int]:
             continue
         # A service keeps where it came from; a record without a column keeps the stored one.
         row.pop("source")
-        for name in KEPT_WHEN_ABSENT:
+        for name in OPTIONAL_ON_UPDATE:
             if name not in record:
                 row.pop(name)
         sid = row.pop("id")
