@@ -71,8 +71,10 @@ _WORDS = {
 
 def cell_problem(table: spec.Table, column: str, value: str) -> str | None:
     """Why a non-empty cell breaks its column's type, format or code list; None when fine."""
+    if not value:
+        return None
     col = table.column(column)
-    if col is None or not value:
+    if col is None:
         return None
     kind = col.type if col.type != "string" else (col.format or "")
     check = _BY_TYPE.get(kind) or _BY_FORMAT.get(kind)

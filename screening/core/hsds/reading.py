@@ -180,6 +180,8 @@ def parse_csv(name: str, raw: bytes, problems: list[Problem]) -> tuple[list[str]
         return [], []
     rows: list[Row] = []
     width = len(header)
+    # One look at the whole file spares a clean one (nearly all) the per-cell byte checks.
+    suspect = "\x00" in text or not _encodes(text)
     try:
         for number, cells in enumerate(reader, start=2):
             if not any(cells):
@@ -189,20 +191,28 @@ def parse_csv(name: str, raw: bytes, problems: list[Problem]) -> tuple[list[str]
                 continue
             row: Row = {}
             for column, value in zip(header, cells, strict=True):
-                row[column] = _check_cell(name, number, column, value, problems)
+                row[column] = _check_cell(name, number, column, value, problems, suspect)
             rows.append(row)
     except csv.Error as exc:
         problems.append(Problem(name, reader.line_num, "", f"is not readable CSV ({exc})"))
     return header, rows
 
 
-def _check_cell(name: str, number: int, column: str, value: str, problems: list[Problem]) -> str:
-    if "\x00" in value:
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_cell(
+    name: str, number: int, column: str, value: str, problems: list[Problem], suspect: bool
+) -> str:
+    if suspect and "\x00" in value:
         problems.append(Problem(name, number, column, "contains a NUL byte"))
         return ""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if suspect and not _encodes(value):
         problems.append(Problem(name, number, column, "is not valid UTF-8"))
         return ""
     limit = spec.MAX_LONG if column in spec.LONG_TEXT else spec.MAX_SHORT

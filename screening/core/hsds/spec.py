@@ -36,7 +36,8 @@ class Table:
         return self.file[:-4]
 
     def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
+        # Called for every cell of a 20,000-service import: a dict, not a scan.
+        return _COLUMNS[self.file].get(name)
 
 
 def _cols(spec: str) -> tuple[Column, ...]:
@@ -193,6 +194,7 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 BY_STEM = {t.stem: t for t in TABLES}
+_COLUMNS: dict[str, dict[str, Column]] = {t.file: {c.name: c for c in t.columns} for t in TABLES}
 BY_RESOURCE = {t.resource: t for t in TABLES}
 # Official file names of tables this product does not model: reported as ignored, by name.
 UNMODELLED = (
