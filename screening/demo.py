@@ -138,7 +138,32 @@ def load(db: Database, config) -> dict:
     with db.atomic():
         added["families"] = _families(db, registry, config)
         added["imported_history"] = _history(db, config)
+        added["action_plans"] = _quality_register(db)
     return added
+
+
+def _quality_register(db: Database) -> int:
+    """A dated chart note and one action plan with a review, as a unit's quality meeting keeps."""
+    from screening.reports import register
+
+    today = timeutil.today()
+    manager = db.execute("SELECT id FROM users WHERE role = 'manager' ORDER BY id").fetchone()[0]
+    start = today.replace(day=1) - dt.timedelta(days=180)
+    register.add_annotation(db, start, "Interpreter offered at every admission", manager)
+    plan = {
+        "metric": "screened",
+        "dimension": "language",
+        "grp": "es",
+        "target_rate": 0.7,
+        "target_date": (today + dt.timedelta(days=180)).isoformat(),
+        "strategy": "Interpreter offered at every admission; screening at the first family meeting",
+        "owner": "NICU social work lead",
+        "starts_on": start.isoformat(),
+        "review_dates": [(today - dt.timedelta(days=30)).isoformat()],
+    }
+    plan_id = register.add_plan(db, plan, manager)
+    register.open_reviews(db, plan_id, [("scheduled", "quarterly review")], today)
+    return 1
 
 
 def _registry(config):

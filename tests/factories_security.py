@@ -80,6 +80,8 @@ def real_ids(app) -> dict[str, int]:
             "user_id": first("SELECT id FROM users WHERE username = 'sw.okafor'"),
             "number": first("SELECT number FROM services ORDER BY number"),
             "n": 1,
+            "plan_id": first("SELECT id FROM action_plans ORDER BY id"),
+            "review_id": first("SELECT id FROM action_plan_reviews ORDER BY id"),
         }
     finally:
         db.close()

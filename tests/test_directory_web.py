@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import zipfile
 
 import pytest
 import yaml
-from test_hsds import FIELDS as COMPARED
+from factories_hsdswire import FIELDS as COMPARED
+from factories_hsdswire import rezip
+from factories_hsdswire import unzip
 
 from screening.core import hsds
 from screening.directory.store import STARTER
@@ -131,7 +131,7 @@ def test_edit_keeps_the_page_number_and_validates(admin_client, db):
     bad = admin_client.post(
         f"/admin/directory/{number}/edit", data={**NEW_SERVICE, "languages": "Spanish"}
     )
-    assert "Use two-letter codes: en, es" in bad.get_data(as_text=True)
+    assert "Use ISO language codes: en, es, hmn" in bad.get_data(as_text=True)
     assert number_of(db, "Diaper bank") == number  # nothing saved
     admin_client.post(
         f"/admin/directory/{number}/edit",
@@ -183,7 +183,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_directory(
 def test_upload_updates_services_by_id(admin_client, db):
     archive = admin_client.get("/admin/directory/export").data
     tables = unzip(archive)
-    row = next(r for r in tables["service"] if r["name"] == "SNAP food benefits")
+    row = next(r for r in tables["services"] if r["name"] == "SNAP food benefits")
     row["name"] = "SNAP (CalFresh)"
     response = admin_client.post(
         "/admin/directory/import",
@@ -192,16 +192,18 @@ def test_upload_updates_services_by_id(admin_client, db):
         follow_redirects=True,
     )
     n = starter_count()
-    assert f"Imported {n} services: 0 new, {n} updated." in response.get_data(as_text=True)
+    assert f"Imported {n} services: 0 new, {n} updated, 0 retired." in response.get_data(
+        as_text=True
+    )
     assert number_of(db, "SNAP (CalFresh)")
 
 
 def test_bad_upload_lists_every_problem_and_imports_nothing(admin_client, db):
     before = directory(db)
     tables = unzip(admin_client.get("/admin/directory/export").data)
-    tables["service"][0]["name"] = "Changed"
-    tables["service"][1]["status"] = "maybe"
-    tables["phone"][0]["service_id"] = "00000000-0000-4000-8000-000000000000"
+    tables["services"][0]["name"] = "Changed"
+    tables["services"][1]["status"] = "maybe"
+    tables["phones"][0]["id"] = "not-a-uuid"
     response = admin_client.post(
         "/admin/directory/import",
         data={"archive": (io.BytesIO(rezip(tables)), "d.zip")},
@@ -210,8 +212,8 @@ def test_bad_upload_lists_every_problem_and_imports_nothing(admin_client, db):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Nothing was imported." in page
-    assert "service.csv row 3, column status: &#39;maybe&#39;" in page
-    assert "phone.csv row 2, column service_id:" in page
+    assert "<td>services.csv</td><td>3</td><td>status</td><td>&#39;maybe&#39; is not one of" in page
+    assert "<td>phones.csv</td><td>2</td><td>id</td><td>&#39;not-a-uuid&#39; is not a UUID" in page
     assert directory(db) == before
 
 
@@ -226,24 +228,8 @@ def test_cli_export_and_import_a_folder(runner, db, tmp_path):
     out = tmp_path / "hsds"
     result = runner.invoke(args=["directory-export", str(out)])
     assert result.exit_code == 0 and f"exported {starter_count()} services" in result.output
-    (out / "language.csv").write_text("id,service_id,code\nnot-a-uuid,x,english\n")
+    (out / "languages.csv").write_text("id,service_id,code\nnot-a-uuid,x,english\n")
     result = runner.invoke(args=["directory-import", str(out)])
     assert result.exit_code == 2
-    assert "language.csv row 2, column id" in result.output
+    assert "languages.csv row 2, column id" in result.output
     assert "nothing was imported" in result.output
-
-
-def unzip(data):
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {
-            n[:-4]: list(csv.DictReader(io.StringIO(archive.read(n).decode())))
-            for n in archive.namelist()
-        }
-
-
-def rezip(tables):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, rows in tables.items():
-            archive.writestr(f"{name}.csv", hsds.to_csv(name, rows))
-    return buffer.getvalue()

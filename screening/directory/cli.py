@@ -10,10 +10,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from screening.core import hsds
-from screening.directory.store import all_services
-from screening.directory.store import save_records
+from screening.directory import exchange
+from screening.platform.audit import cli_actor
 from screening.platform.db import connect
-from screening.platform.db import write
 from screening.platform.files import write_private
 
 
@@ -24,9 +23,7 @@ def directory_import_command(source: Path) -> None:
     """Import an HSDS 3.x folder or zip of CSV files into the directory (all or nothing)."""
     db = connect(current_app.config["DATABASE"])
     try:
-        records = hsds.import_directory(source)
-        with write(db):
-            added, updated = save_records(db, records)
+        result = exchange.import_package(db, source, user=cli_actor())
     except hsds.ImportProblems as exc:
         for problem in exc.problems:
             click.echo(f"directory-import: {problem}", err=True)
@@ -34,7 +31,8 @@ def directory_import_command(source: Path) -> None:
         raise SystemExit(2) from None
     finally:
         db.close()
-    click.echo(f"imported {len(records)} services: {added} new, {updated} updated")
+    for line in result.lines():
+        click.echo(line)
 
 
 @click.command("directory-export")
@@ -44,14 +42,14 @@ def directory_export_command(dest: Path) -> None:
     """Export the directory as HSDS 3.x CSV files: into a folder, or a .zip file."""
     db = connect(current_app.config["DATABASE"])
     try:
-        services_list = all_services(db)
+        count = db["services"].count
+        if dest.suffix.lower() == ".zip":
+            write_private(dest, exchange.export_zip(db, user=cli_actor()))
+        else:
+            exchange.export_folder(db, dest, user=cli_actor())
     finally:
         db.close()
-    if dest.suffix.lower() == ".zip":
-        write_private(dest, hsds.export_zip(services_list))
-    else:
-        hsds.export_folder(services_list, dest)
-    click.echo(f"exported {len(services_list)} services to {dest}")
+    click.echo(f"exported {count} services to {dest}")
 
 
 def init_app(app: Flask) -> None:

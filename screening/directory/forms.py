@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.file import FileRequired
@@ -31,12 +32,17 @@ class ServiceForm(FlaskForm):
     domains = MultiCheckboxField(
         "Needs it serves", choices=[SelectChoice(d, d.replace("_", " ")) for d in DOMAINS]
     )
+    # ISO 639-1 or, for languages without a two-letter code (Hmong: hmn), ISO 639-3.
     languages = StringField(
-        "Languages (ISO codes, comma-separated)",
+        _l("Languages (ISO codes, comma-separated)"),
         default="en",
         validators=[
-            DataRequired(),
-            Regexp(r"^\s*[a-z]{2}(\s*,\s*[a-z]{2})*\s*$", message="Use two-letter codes: en, es"),
+            # Empty is allowed: an imported service may name its languages without a code.
+            Optional(),
+            Regexp(
+                r"^\s*[a-z]{2,3}(\s*,\s*[a-z]{2,3})*\s*$",
+                message=_l("Use ISO language codes: en, es, hmn"),
+            ),
         ],
     )
     name_es = StringField("Service name (Spanish)", validators=[Optional(), Length(max=200)])
@@ -44,6 +50,14 @@ class ServiceForm(FlaskForm):
     description_es = TextAreaField("What it is for (Spanish)", validators=[Length(max=2000)])
     phone = StringField("Phone", validators=[Optional(), Length(max=200)])
     website = URLField("Website", validators=[Optional(), Length(max=300)])
+    email = StringField(
+        _l("Email"),
+        validators=[
+            Optional(),
+            Length(max=200),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Use an email address")),
+        ],
+    )
     address = StringField("Street address", validators=[Optional(), Length(max=200)])
     city = StringField("City", validators=[Optional(), Length(max=100)])
     state = StringField("State", validators=[Optional(), Length(max=50)])
@@ -79,4 +93,4 @@ class ActionForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    archive = FileField("HSDS zip file", validators=[FileRequired()])
+    archive = FileField(_l("HSDS zip file"), validators=[FileRequired()])

@@ -125,3 +125,31 @@ def bilingual_tags_priorities_gaps(db: Database) -> None:
         CREATE INDEX directory_gaps_domain ON directory_gaps(domain);
         """
     )
+
+
+@migrations(name="0004_hsds_exchange")
+def hsds_exchange(db: Database) -> None:
+    # HSDS 3.x as published: the partner's organization id and service status (four values,
+    # not just active or not), the service email, and where a service came from, so a
+    # re-import may retire services it brought but never the unit's own. hsds_rows holds
+    # every HSDS row an import kept (addresses, phones, schedules, ...) under the partner's
+    # ids, so an export gives them back unchanged.
+    run_sql(
+        db,
+        """
+        ALTER TABLE services ADD COLUMN organization_id TEXT NOT NULL DEFAULT '';
+        ALTER TABLE services ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN
+          ('active', 'inactive', 'defunct', 'temporarily closed'));
+        ALTER TABLE services ADD COLUMN email TEXT NOT NULL DEFAULT '';
+        ALTER TABLE services ADD COLUMN source TEXT NOT NULL DEFAULT 'local'
+          CHECK (source IN ('local', 'hsds'));
+        UPDATE services SET status = 'inactive' WHERE active = 0;
+        CREATE TABLE hsds_rows (
+          table_name TEXT NOT NULL,
+          id TEXT NOT NULL,
+          position INTEGER NOT NULL,
+          data TEXT NOT NULL,
+          PRIMARY KEY (table_name, id)
+        );
+        """,
+    )

@@ -37,6 +37,7 @@ TEXT_FIELDS = (
     "hours_es",
     "eligibility_es",
     "what_to_bring_es",
+    "email",
 )
 # Fields printed on a letter that have a Spanish column (`<field>_es`; description is `_en`).
 BILINGUAL = ("name", "description", "hours", "eligibility", "what_to_bring")
@@ -66,19 +67,29 @@ def all_services(db: Database, *, active_only: bool = False) -> list[dict]:
     return [decode(r) for r in db.query(sql, [int(active_only)])]
 
 
+def _domain_order(domain: str) -> int:
+    return DOMAINS.index(domain) if domain in DOMAINS else len(DOMAINS)
+
+
 def _row(record: dict, stamp: str) -> dict:
     row = {k: str(record.get(k) or "") for k in TEXT_FIELDS}
+    active = 0 if record.get("active", 1) in (0, False) else 1
     row.update(
         id=record["id"],
-        languages=json.dumps(list(record.get("languages") or ["en"])),
-        domains=json.dumps(list(record.get("domains") or [])),
+        # An empty list is kept: an HSDS service may name its languages without any code.
+        languages=json.dumps(list(record.get("languages", ["en"]) or [])),
+        # One order (the domain list's) so an HSDS round trip, which cannot keep order, is equal.
+        domains=json.dumps(sorted(record.get("domains") or [], key=_domain_order)),
         tags=json.dumps(list(record.get("tags") or [])),
         priorities=json.dumps(dict(record.get("priorities") or {})),
-        category=record["category"],
+        category=record.get("category") or "community",
         sensitive=1 if record.get("sensitive") else 0,
         placeholder=1 if record.get("placeholder") else 0,
         last_verified=record.get("last_verified") or None,
-        active=0 if record.get("active", 1) in (0, False) else 1,
+        active=active,
+        status=record.get("status") or ("active" if active else "inactive"),
+        organization_id=str(record.get("organization_id") or ""),
+        source=record.get("source") or "local",
         updated_at=stamp,
     )
     return row
@@ -92,26 +103,58 @@ KEPT_WHEN_ABSENT = (
     "what_to_bring_es",
     "tags",
     "priorities",
+    "email",
+    "status",
+    "organization_id",
+)
+
+
+# And the product's own fields: an HSDS feed that does not describe them leaves them out.
+OPTIONAL_ON_UPDATE = (
+    *KEPT_WHEN_ABSENT,
+    "category",
+    "domains",
+    "sensitive",
+    "placeholder",
+    "description_es",
 )
 
 
 def save_records(db: Database, records: list[dict]) -> tuple[int, int]:
-    """Insert or update directory records by id (inside the caller's transaction)."""
+    """Insert or update directory records by id (inside the caller's transaction).
+
+    Written in bulk: an HSDS import of 20,000 services must not pay a query per column.
+    """
     stamp = timeutil.iso()
-    added = updated = 0
+    existing = {r[0] for r in db.execute("SELECT id FROM services")}
+    new: list[dict] = []
+    updates: dict[tuple[str, ...], list[list]] = {}
     for record in records:
         row = _row(record, stamp)
-        if db["services"].count_where("id = ?", [row["id"]]):
-            for name in KEPT_WHEN_ABSENT:
-                if name not in record:
-                    row.pop(name)
-            # update, not replace: a replace would give the service a new page number
-            db["services"].update(row["id"], row)
-            updated += 1
-        else:
-            db["services"].insert({**row, "created_at": stamp})
-            added += 1
-    return added, updated
+        if row["id"] not in existing:
+            new.append({**row, "created_at": stamp})
+            existing.add(row["id"])
+            continue
+        # A service keeps where it came from; a record without a column keeps the stored one.
+        row.pop("source")
+        for name in OPTIONAL_ON_UPDATE:
+            if name not in record:
+                row.pop(name)
+        sid = row.pop("id")
+        updates.setdefault(tuple(row), []).append([*row.values(), sid])
+    if new:
+        # Plain executemany: sqlite-utils' insert_all costs a third of a large import.
+        columns = list(new[0])
+        names = ", ".join(f"[{c}]" for c in columns)  # our own column names, never input
+        marks = ", ".join("?" * len(columns))
+        sql = f"INSERT INTO services ({names}) VALUES ({marks})"  # noqa: S608
+        db.conn.executemany(sql, [[row[c] for c in columns] for row in new])
+    for columns, values in updates.items():
+        # update, not replace: a replace would give the service a new page number
+        sets = ", ".join(f"[{c}] = ?" for c in columns)  # our own column names, never input
+        sql = f"UPDATE services SET {sets} WHERE id = ?"  # noqa: S608
+        db.conn.executemany(sql, values)
+    return len(new), sum(len(v) for v in updates.values())
 
 
 def load_starter(db: Database, path: Path = STARTER) -> int:
@@ -204,10 +247,29 @@ def service_by_number(db: Database, number: int) -> dict | None:
     return decode(row) if row else None
 
 
-def services_with_staleness(db: Database) -> list[dict]:
-    """Every service with its `stale` flag for today."""
-    rows = all_services(db)
+PAGE_SIZE = 50
+
+
+def services_page(db: Database, page: int, size: int = PAGE_SIZE) -> tuple[list[dict], int]:
+    """One page of services by name, each with its `stale` flag, and the number of services.
+
+    A regional directory holds tens of thousands of services: the page shows 50 at a time.
+    """
+    total = db["services"].count
+    page = min(max(page, 1), max(1, -(-total // size)))
+    sql = "SELECT * FROM services ORDER BY name, id LIMIT ? OFFSET ?"
+    rows = [decode(r) for r in db.query(sql, [size, (page - 1) * size])]
     today = timeutil.today()
     for row in rows:
         row["stale"] = is_stale(row, today)
-    return rows
+    return rows, total
+
+
+def stale_count(db: Database) -> int:
+    """Active services never verified or not verified in the last 12 months."""
+    cutoff = (timeutil.today() - dt.timedelta(days=STALE_AFTER_DAYS)).isoformat()
+    sql = (
+        "SELECT COUNT(*) FROM services WHERE active = 1 AND "
+        "(last_verified IS NULL OR last_verified = '' OR substr(last_verified, 1, 10) < ?)"
+    )
+    return int(db.execute(sql, [cutoff]).fetchone()[0])

@@ -12,19 +12,24 @@ from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
+from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 
 from screening.core import hsds
+from screening.directory import exchange
 from screening.directory.forms import ActionForm
 from screening.directory.forms import ImportForm
 from screening.directory.forms import ServiceForm
+from screening.directory.store import PAGE_SIZE
 from screening.directory.store import TEXT_FIELDS
-from screening.directory.store import all_services
 from screening.directory.store import gaps_by_domain
 from screening.directory.store import parse_priorities
 from screening.directory.store import save_records
 from screening.directory.store import service_by_number
-from screening.directory.store import services_with_staleness
+from screening.directory.store import services_page
+from screening.directory.store import stale_count
 from screening.platform import audit
 from screening.platform import timeutil
 from screening.platform.db import get_db
@@ -59,23 +64,34 @@ def _record_from_form(form: ServiceForm, service_id: str, active: int) -> dict:
     return record
 
 
+# A broken package can have a problem in every cell: the page lists this many, then a count.
+PROBLEMS_SHOWN = 200
+SUMMARY_KEY = "directory_import_summary"
+
+
 @bp.route("/")
 @allow("admin")
 def services():
-    """The directory, with services not verified for 12 months flagged."""
+    """The directory, 50 services a page, with services not verified for 12 months flagged."""
     return _services_page(ImportForm(), None)
 
 
-def _services_page(upload: ImportForm, problems: list[str] | None) -> str:
+def _services_page(upload: ImportForm, problems: list[hsds.Problem] | None) -> str:
     db = get_db()
-    rows = services_with_staleness(db)
+    page = request.args.get("page", 1, type=int) or 1
+    rows, total = services_page(db, page)
     return render_template(
         "directory/services.html",
         services=rows,
+        page=min(max(page, 1), max(1, -(-total // PAGE_SIZE))),
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
         action=ActionForm(),
         upload=upload,
-        problems=problems,
-        stale_count=sum(r["stale"] and r["active"] for r in rows),
+        problems=problems[:PROBLEMS_SHOWN] if problems else problems,
+        problem_count=len(problems or ()),
+        summary=session.pop(SUMMARY_KEY, None),
+        stale_count=stale_count(db),
         gaps=gaps_by_domain(db),
     )
 
@@ -134,7 +150,11 @@ def retire(number: int):
     db = get_db()
     active = 0 if service["active"] else 1
     with write(db):
-        db["services"].update(service["id"], {"active": active, "updated_at": timeutil.iso()})
+        # HSDS status follows; a service closed for a while reopens as active.
+        status = "active" if active else "inactive"
+        db["services"].update(
+            service["id"], {"active": active, "status": status, "updated_at": timeutil.iso()}
+        )
         audit.record(
             "service_retire" if not active else "service_restore", "service", number, db=db
         )
@@ -165,36 +185,39 @@ def verify(number: int):
 def import_hsds():
     """Import an HSDS zip: all of it, or nothing with every problem listed."""
     form = ImportForm()
-    problems: list[str] = []
     if not form.validate_on_submit():
-        problems = ["Choose an HSDS zip file to upload."]
-    else:
-        try:
-            records = hsds.import_directory(form.archive.data.read())
-        except hsds.ImportProblems as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            db = get_db()
-            with write(db):
-                added, updated = save_records(db, records)
-                audit.record(
-                    "directory_import",
-                    "service",
-                    "",
-                    detail=f"added={added} updated={updated}",
-                    db=db,
-                )
-            flash(f"Imported {len(records)} services: {added} new, {updated} updated.", "success")
-            return redirect(url_for("directory.services"))
-    return _services_page(form, problems), 400
+        problem = hsds.Problem(_("(upload)"), None, "", _("Choose an HSDS zip file to upload."))
+        return _services_page(form, [problem]), 400
+    try:
+        result = exchange.import_package(get_db(), form.archive.data.read())
+    except hsds.ImportProblems as exc:
+        return _services_page(form, exc.problems), 400
+    # Shown once on the next page (the session, like a flash message: counts only, no PHI).
+    session[SUMMARY_KEY] = {
+        "added": result.added,
+        "updated": result.updated,
+        "retired": result.retired,
+        "tables": sorted(result.tables.items()),
+        "ignored": result.ignored[:50],
+    }
+    flash(
+        _(
+            "Imported %(n)s services: %(added)s new, %(updated)s updated, %(retired)s retired.",
+            n=result.services,
+            added=result.added,
+            updated=result.updated,
+            retired=result.retired,
+        ),
+        "success",
+    )
+    return redirect(url_for("directory.services"))
 
 
 @bp.route("/export")
 @allow("admin")
 def export_hsds():
-    """Download the whole directory as HSDS 3.x CSV files in a zip."""
-    data = hsds.export_zip(all_services(get_db()))
-    audit.record("directory_export", "service", "")
+    """Download the whole directory as HSDS 3.x CSV files and datapackage.json in a zip."""
+    data = exchange.export_zip(get_db())
     name = f"directory-hsds-{timeutil.today().isoformat()}.zip"
     return Response(
         data,

@@ -1,0 +1,42 @@
+"""The admin imports a regional HSDS package on the tablet and reads what it changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.helpers import login
+from tests.browser.helpers import shot
+from tests.factories_hsdswire import OFFICIAL
+from tests.factories_hsdswire import as_zip
+from tests.factories_hsdswire import package_files
+from tests.factories_hsdswire import partner_tables
+
+pytestmark = pytest.mark.browser
+
+
+def _upload(page, data: bytes) -> None:
+    page.goto("/admin/directory/")
+    page.set_input_files(
+        "input[type=file]", {"name": "package.zip", "mimeType": "application/zip", "buffer": data}
+    )
+    page.get_by_role("button", name="Import").click()
+
+
+def test_admin_imports_a_package_and_sees_the_summary_then_a_refusal(page):
+    login(page, "admin")
+    official = as_zip({p.name: p.read_bytes() for p in OFFICIAL.iterdir() if p.suffix != ".md"})
+    _upload(page, official)
+    summary = page.locator(".dir-summary")
+    summary.wait_for()
+    assert "ignored: 1 funding rows" in summary.inner_text()
+    summary.scroll_into_view_if_needed()
+    shot(page, "directory-hsds-import-summary")
+    tables = partner_tables()
+    tables["services"][0]["status"] = "open"
+    tables["languages"][0]["code"] = "english"
+    _upload(page, as_zip(package_files(tables)))
+    problems = page.locator(".dir-problems")
+    problems.wait_for()
+    assert "services.csv" in problems.inner_text()
+    problems.scroll_into_view_if_needed()
+    shot(page, "directory-hsds-import-problems")
