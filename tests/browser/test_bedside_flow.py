@@ -110,9 +110,13 @@ def test_spanish_screening_alert_referrals_letter_and_resume(page, live_server, 
     assert page.get_by_text(re.compile(rf"^{len(accepted)} referrals? accepted\.$")).is_visible()
     assert ticks.count() == 0, "an accepted referral is still offered as a suggestion"
     assert page.locator(".ref-status", has_text="Accepted").count() == len(accepted)
+    # Both letters are at hand on the results: the family's, and the parent's private one.
+    assert page.get_by_role("link", name="Print letter").is_visible()
+    assert page.get_by_role("link", name="Private letter for Rosa Prueba").is_visible()
     shot(page, "08-referrals-accepted")
 
     page.goto(f"/families/{family_id}")
+    shot(page, "08b-family-letters")
     with page.expect_response(re.compile(r"/letter\?lang=es$")) as info:
         page.get_by_role("link", name="Carta en español").click()
     response = info.value
