@@ -43,6 +43,7 @@ def handover(screening_id: int):
     if form.validate_on_submit():
         session["handover"] = screening_id
         session.pop("handover_locked", None)
+        session.pop("handover_crisis", None)
         audit.record("handover", "screening", screening_id)
         return redirect(url_for("screenings.welcome", screening_id=screening_id))
     audit.record("view", "screening", screening_id, detail="handover")
@@ -88,6 +89,7 @@ def crisis(screening_id: int):
     if handing_over(screening_id):
         # The questions stop here: the parent hands the tablet back to a person.
         session["handover_locked"] = True
+        session["handover_crisis"] = screening_id
     return render_template(
         "screenings/crisis.html",
         screening=screening,
@@ -103,6 +105,9 @@ def locked(screening_id: int):
     """Locked screen: no answers shown until the social worker signs back in."""
     screening = load_screening_or_404(screening_id)
     if handing_over(screening_id):
+        if session.get("handover_crisis") == screening_id:
+            # A parent who tapped Back after a self-harm answer must still see the crisis lines.
+            return redirect(url_for("screenings.crisis", screening_id=screening_id))
         # Once locked, the questions (and the answers on them) stay shut until staff unlock.
         session["handover_locked"] = True
     lang = screening["language"]
@@ -127,6 +132,7 @@ def unlock(screening_id: int):
     if form.validate_on_submit() and reverify(form.password.data):
         session.pop("handover", None)
         session.pop("handover_locked", None)
+        session.pop("handover_crisis", None)
         audit.record("handback", "screening", screening_id)
         return redirect(url_for("screenings.resume", screening_id=screening_id))
     audit.record("handback", "screening", screening_id, outcome="failed")
@@ -144,6 +150,7 @@ def enforce_handover():
         # (guarding it would bounce between the lock screen and sign-in for ever).
         session.pop("handover", None)
         session.pop("handover_locked", None)
+        session.pop("handover_crisis", None)
         return None
     allowed = LOCKED_ENDPOINTS if session.get("handover_locked") else HANDOVER_ENDPOINTS
     args = request.view_args or {}

@@ -283,4 +283,11 @@ def test_spanish_content_is_marked_spanish(page, signed_in, live_server):
     assert page.locator(".staff-tools").get_attribute("lang") == "en"
     page.goto(f"/families/{family_id}")
     assert page.locator("html").get_attribute("lang") == "en"
+    # Letters print only once something is accepted: add a referral by hand (it starts accepted).
+    by_hand = page.locator("#add-referral")
+    by_hand.get_by_text("Add a referral by hand").click()
+    by_hand.get_by_label("Need").select_option("food")
+    by_hand.get_by_label("Or a one-off service (name and phone)").fill("Banco de comida 555-0100")
+    go(page, by_hand.get_by_role("button", name="Add referral"))
     assert page.get_by_role("link", name="Carta en español").get_attribute("lang") == "es"
+    assert page.get_by_role("link", name="Letter in English").get_attribute("lang") == "en"

@@ -7,8 +7,10 @@ import re
 import subprocess
 
 import pytest
+from flask_babel import force_locale
 
 from screening import demo
+from screening.referrals import wording
 from tests.browser.helpers import add_family
 from tests.browser.helpers import answer_visible
 from tests.browser.helpers import checked_values
@@ -31,6 +33,12 @@ SPANISH_PICKS = {
     "phq9_9": "Varios días",
     "phq9_help": "Sí",
 }
+
+
+def spanish(app, words) -> str:
+    """A lazily translated phrase as the app words it for a Spanish-speaking family."""
+    with app.app_context(), force_locale("es"):
+        return str(words)
 
 
 def demo_names_in(text: str) -> list[str]:
@@ -86,17 +94,29 @@ def test_spanish_screening_alert_referrals_letter_and_resume(page, live_server, 
     assert acknowledged.get_by_text("Acknowledged").is_visible()
     shot(page, "07-alert-acknowledged")
 
-    accept = page.get_by_role("button", name=re.compile(r"^Accept: "))
-    assert accept.count() >= 1, "no referral was suggested"
-    accepted = []
-    while accept.count():
-        accepted.append(accept.first.get_attribute("aria-label"))
-        go(page, accept.first)
-    assert any("nicu visiting" in a for a in accepted), accepted
+    # The family wants every suggestion: tick them all, accept them with one button.
+    ticks = page.get_by_role("checkbox", name=re.compile(r"^Accept .+ for "))
+    assert ticks.count() >= 1, "no referral was suggested"
+    accepted = [tick.get_attribute("aria-label") for tick in ticks.all()]
+    # What the family letter should list: the suggestions not marked private.
+    offered = page.locator("li.ref-item", has=page.locator("input[name=pick]"))
+    private = offered.filter(has=page.locator(".badge", has_text="private")).count()
+    assert private >= 1, "the parent's mental-health suggestions should be private"
+    visiting = str(wording.NEEDS["nicu_visiting"])
+    assert any(a.endswith(f" for {visiting}") for a in accepted), accepted
+    for tick in ticks.all():
+        tick.check()
+    go(page, page.get_by_role("button", name="Accept the ticked suggestions"))
+    assert page.get_by_text(re.compile(rf"^{len(accepted)} referrals? accepted\.$")).is_visible()
+    assert ticks.count() == 0, "an accepted referral is still offered as a suggestion"
     assert page.locator(".ref-status", has_text="Accepted").count() == len(accepted)
+    # Both letters are at hand on the results: the family's, and the parent's private one.
+    assert page.get_by_role("link", name="Print letter").is_visible()
+    assert page.get_by_role("link", name="Private letter for Rosa Prueba").is_visible()
     shot(page, "08-referrals-accepted")
 
     page.goto(f"/families/{family_id}")
+    shot(page, "08b-family-letters")
     with page.expect_response(re.compile(r"/letter\?lang=es$")) as info:
         page.get_by_role("link", name="Carta en español").click()
     response = info.value
@@ -109,9 +129,13 @@ def test_spanish_screening_alert_referrals_letter_and_resume(page, live_server, 
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Servicios para ayudar a su familia" in text and "Estimada familia" in text
-    assert "211" in text  # the accepted visiting (community) referral
-    # The parent's mental-health referral is private: never on the family letter.
-    assert "988" not in text
+    flat = " ".join(text.split())
+    # Every accepted family service is listed, with the need in the family's words...
+    assert flat.count("Pida ayuda con:") == len(accepted) - private, flat
+    assert f"Pida ayuda con: {spanish(live_server.app, wording.NEEDS['nicu_visiting'])}" in flat
+    # ...and the parent's mental-health referrals are private: never on the family letter.
+    assert spanish(live_server.app, wording.NEEDS["mental_health"]) not in flat
+    assert "988" not in flat
 
 
 def test_manager_opens_equity_summary_and_downloads_csv(page, tmp_path):

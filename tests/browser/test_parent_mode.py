@@ -211,3 +211,54 @@ def test_expired_staff_session_does_not_trap_the_tablet(page, live_server):
     page.goto(f"/screenings/{screening_id}/locked")
     assert page.url.endswith("/login")
     assert page.get_by_role("button", name="Sign in").is_visible()
+
+
+# Low mood opens the rest of the PHQ-9; item 9 is the self-harm question.
+SELF_HARM = {
+    "phq9_1": "Casi todos los días",
+    "phq9_2": "Casi todos los días",
+    "phq9_9": "Varios días",
+}
+CRISIS_LINES = ("tel:988", "tel:18338526262")
+
+
+def assert_crisis_lines(page) -> None:
+    """Both crisis lines show as numbers the parent can tap to call."""
+    for href in CRISIS_LINES:
+        assert page.locator(f"main a[href='{href}']").is_visible(), href
+
+
+def test_self_harm_answer_keeps_the_crisis_lines_in_front_of_the_parent(page, signed_in):
+    """A self-harm answer stops the questions at the crisis lines, and they stay on screen."""
+    _family_id, screening_id, mrn = hand_over(page, "Sofía Prueba")
+    go(page, page.get_by_role("button", name="Start parent mode"))
+    go(page, page.get_by_role("link", name="Empezar las preguntas"))
+    for _ in range(40):
+        if page_number(page) is None:
+            break
+        answer_visible(page, SELF_HARM)
+        go(page, page.locator("main form button[value=next]"))
+    assert page.url.endswith(f"/screenings/{screening_id}/crisis")
+    assert_parent_only(page, "Sofía Prueba", mrn)
+    assert_crisis_lines(page)
+    assert page.get_by_text("devuelva la tableta a su trabajador social ahora").is_visible()
+    shot(page, "16-parent-crisis-es")
+
+    # A frightened parent taps Back, or someone types an address: the answers stay shut and
+    # the crisis lines do not disappear behind a plain lock screen.
+    page.go_back()
+    assert page.locator("main form input:checked").count() == 0
+    assert_crisis_lines(page)
+    for url in (f"/screenings/{screening_id}/page/1", f"/screenings/{screening_id}/results"):
+        page.goto(url)
+        assert page.locator("input[type=radio], input[type=checkbox]").count() == 0, url
+        assert_parent_only(page, "Sofía Prueba", mrn)
+        assert_crisis_lines(page)
+
+    # The social worker takes the tablet back: the unacknowledged alert names the parent.
+    _username, password = account("social_worker")
+    page.get_by_label("Contraseña del trabajador social").fill(password)
+    go(page, page.get_by_role("button", name="Personal: volver a entrar"))
+    assert page.get_by_role("navigation", name="Main").is_visible()
+    assert "Sofía Prueba" in page.locator(".urgent-banner").inner_text()
+    shot(page, "17-staff-after-crisis")
