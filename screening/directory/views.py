@@ -13,6 +13,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask_babel import gettext as _
 
 from screening.core import hsds
 from screening.directory.forms import ActionForm
@@ -105,7 +106,7 @@ def _edit(service: dict | None):
             audit.record(
                 "service_update" if service else "service_create", "service", number, db=db
             )
-        flash(f"Saved {record['name']}.", "success")
+        flash(_("Saved %(name)s.", name=record["name"]), "success")
         return redirect(url_for("directory.services"))
     return render_template("directory/edit.html", form=form, service=service)
 
@@ -138,7 +139,8 @@ def retire(number: int):
         audit.record(
             "service_retire" if not active else "service_restore", "service", number, db=db
         )
-    flash(f"{service['name']} is {'back in use' if active else 'retired'}.", "success")
+    message = _("%(name)s is back in use.") if active else _("%(name)s is retired.")
+    flash(message % {"name": service["name"]}, "success")
     return redirect(url_for("directory.services"))
 
 
@@ -156,7 +158,7 @@ def verify(number: int):
             {"last_verified": timeutil.today().isoformat(), "updated_at": timeutil.iso()},
         )
         audit.record("service_verify", "service", number, db=db)
-    flash(f"{service['name']} marked verified today.", "success")
+    flash(_("%(name)s marked verified today.", name=service["name"]), "success")
     return redirect(url_for("directory.services"))
 
 
@@ -167,7 +169,7 @@ def import_hsds():
     form = ImportForm()
     problems: list[str] = []
     if not form.validate_on_submit():
-        problems = ["Choose an HSDS zip file to upload."]
+        problems = [_("Choose an HSDS zip file to upload.")]
     else:
         try:
             records = hsds.import_directory(form.archive.data.read())
@@ -184,7 +186,15 @@ def import_hsds():
                     detail=f"added={added} updated={updated}",
                     db=db,
                 )
-            flash(f"Imported {len(records)} services: {added} new, {updated} updated.", "success")
+            flash(
+                _(
+                    "Imported %(num)s services: %(added)s new, %(updated)s updated.",
+                    num=len(records),
+                    added=added,
+                    updated=updated,
+                ),
+                "success",
+            )
             return redirect(url_for("directory.services"))
     return _services_page(form, problems), 400
 
