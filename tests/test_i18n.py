@@ -9,10 +9,25 @@ and a Spanish letter must carry no English sentence.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from flask_babel import force_locale
+from flask_babel import format_date
+
+from screening.platform import timeutil
+from screening.referrals.store import change_status
+from tests.factories_bedside import screening_id
+from tests.factories_bedside import unscreened_family
+from tests.factories_referrals import family
+from tests.factories_referrals import result_for
+from tests.factories_referrals import screened
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "screening"
@@ -120,3 +135,127 @@ def test_the_scanner_catches_what_it_should():
     assert not unmarked("{% block body_class %}self-complete{% endblock %}")
     assert not unmarked("{% if f.type == 'RadioField' %}{% endif %}")
     assert not unmarked("{{ url_for('families.show', family_id=1) }}{{ x|replace('_', ' ') }}")
+
+
+def _catalogue():
+    with (CATALOGUE / "messages.po").open("rb") as fh:
+        return read_po(fh, locale="es")
+
+
+def _key(msgid) -> str | tuple:
+    return msgid if isinstance(msgid, str) else tuple(msgid)
+
+
+def test_spanish_catalogue_has_no_untranslated_or_fuzzy_entry():
+    catalogue = _catalogue()
+    assert len(catalogue) > 100  # an empty catalogue would pass the checks below
+    bad = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(s.strip() for s in strings):
+            bad.append(message.id)
+    assert not bad, f"translate these in messages.po: {bad}"
+
+
+def test_catalogue_matches_what_extraction_finds(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "pybabel"), "-q", "extract", "-F", "babel.cfg"]
+        + ["-k", "_l", "-k", "lazy_gettext", "--omit-header", "-o", str(pot), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with pot.open("rb") as fh:
+        extracted = {_key(m.id) for m in read_po(fh) if m.id}
+    catalogued = {_key(m.id) for m in _catalogue() if m.id}
+    assert not extracted - catalogued, "run `make translations` and translate the new entries"
+    assert not catalogued - extracted, "stale entries: run `make translations`"
+
+
+def test_committed_mo_is_the_compiled_po():
+    with (CATALOGUE / "messages.mo").open("rb") as fh:
+        compiled = {_key(m.id): _key(m.string) for m in read_mo(fh) if m.id}
+    source = {_key(m.id): _key(m.string) for m in _catalogue() if m.id}
+    assert compiled == source, "the .mo is stale: run `make translations` and commit it"
+
+
+# --- A Spanish family page and a Spanish letter carry no English sentence ------------------
+
+
+def _english_sentences() -> list[str]:
+    """Every catalogued English phrase whose Spanish differs: none may show on Spanish pages.
+    Single words are left out ("No" is Spanish too); instruments' own English is checked by
+    the instrument tests."""
+    found = []
+    for message in _catalogue():
+        ids = (message.id,) if isinstance(message.id, str) else message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for english in ids:
+            fixed = re.split(r"%\(\w+\)[sd]", english)
+            for part in fixed:
+                part = part.strip(" .,:;()")
+                if len(part.split()) >= 3 and all(part not in s for s in strings):
+                    found.append(part)
+    return found
+
+
+def _text_of(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", text)
+
+
+def _english_in(text: str) -> list[str]:
+    return [sentence for sentence in _english_sentences() if sentence in text]
+
+
+def test_english_sentence_finder_finds_english():
+    # The two checks below are only as good as this list: it must spot an English sentence.
+    assert _english_in("Hola. Please check the answers marked below. Adiós")
+    assert not _english_in("Por favor, revise las respuestas marcadas abajo.")
+
+
+def test_spanish_parent_mode_pages_carry_no_english(screen, sw_client, db):
+    family_id, caregiver_id = unscreened_family(db)
+    started = screen.start(
+        family_id, caregiver_id, language="es", mode="self_complete", instruments=["ahc_core"]
+    )
+    sid = screening_id(started)
+    sw_client.post(f"/screenings/{sid}/handover")
+    pages = {
+        "welcome": sw_client.get(f"/screenings/{sid}/welcome"),
+        "questions": sw_client.get(f"/screenings/{sid}/page/1"),
+        "locked": sw_client.get(f"/screenings/{sid}/locked"),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        html = response.get_data(as_text=True)
+        assert '<html lang="es">' in html, name
+        assert not _english_in(_text_of(html)), name
+    welcome = _text_of(pages["welcome"].get_data(as_text=True))
+    assert "Quién verá sus respuestas" in welcome
+    assert "Parte 1 de" in _text_of(pages["questions"].get_data(as_text=True))
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
+def test_spanish_letter_carries_no_english_and_a_spanish_date(app, db, runner, tmp_path):
+    fid, cid = family(db, language="es")
+    _sid, ids = screened(db, fid, cid, result_for(["food", "transportation"]))
+    cursor = db.execute("SELECT * FROM users WHERE role = 'social_worker' ORDER BY id LIMIT 1")
+    user = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
+    with app.app_context():
+        for rid in ids:
+            version = db.execute("SELECT version FROM referrals WHERE id = ?", [rid]).fetchone()[0]
+            change_status(db, rid, "accepted", version=version, user=user, follow_up_days=7)
+    out = tmp_path / "carta.pdf"
+    result = runner.invoke(args=["letter", str(fid), "--out", str(out), "--lang", "es"])
+    assert result.exit_code == 0, result.output
+    done = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True)
+    text = re.sub(r"\s+", " ", done.stdout.decode("utf-8"))
+    assert not _english_in(text)
+    with app.test_request_context(), force_locale("es"):
+        today = format_date(timeutil.today(), format="long")
+    assert " de " in today and today in text  # "14 de mayo de 2026"
