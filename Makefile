@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve check-deploy test bench lint clean
+.PHONY: run serve check-deploy test bench lint clean translations
 
 $(BIN)/flask: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,17 @@ test: $(BIN)/flask $(AXE)
 # BENCH_SIZE=10000 for a quick run (default 100000 families); the unit is cached in bench/.cache.
 bench: $(BIN)/flask
 	$(BIN)/python -m bench
+
+# Interface text (Flask-Babel): extract every marked string, merge it into each catalogue,
+# then compile the .mo files the package ships. Translate new entries in the .po, run again.
+TRANSLATIONS := screening/translations
+translations: $(BIN)/flask
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --omit-header -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+	  --ignore-obsolete --no-fuzzy-matching --width 100
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
+	rm -f $(TRANSLATIONS)/messages.pot
 
 lint: $(BIN)/flask
 	$(BIN)/ruff check --fix screening tests bench

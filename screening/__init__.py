@@ -16,7 +16,7 @@ from screening.schema import MIGRATION_SETS
 AREAS = (
     "screening.platform.instruments",
     "screening.platform.i18n",
-    "screening.platform.ui_text",
+    "screening.platform.wording",
     "screening.platform.timeutil",
     "screening.platform.audit",
     "screening.platform.web_security",

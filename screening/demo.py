@@ -13,7 +13,7 @@ from screening.accounts.store import insert_user
 from screening.families import store as family_store
 from screening.platform import instruments
 from screening.platform import timeutil
-from screening.platform import ui_text
+from screening.platform import wording
 from screening.platform.deploy import mark_demo
 from screening.screenings.alerts import raise_alerts
 
@@ -416,7 +416,7 @@ def _store_result(db, registry, answers, screening_id, family_id, result, acknow
         registry,
         result["alerts"],
         answers,
-        ui_text.load()["text"],
+        wording.words(),
     )
     if alert_id and acknowledged:
         db["alerts"].update(

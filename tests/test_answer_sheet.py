@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from screening.core.answer_sheet import answer_sheet
 from screening.core.instrument_loader import load_registry
 from screening.core.instruments import DECLINED
 from screening.core.plain_reasons import plain_reasons
 from screening.core.scoring import score_explained
+from tests.factories_babel import core_words
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry(ROOT / "forms")
-WORDS = yaml.safe_load((ROOT / "forms" / "ui.yaml").read_text(encoding="utf-8"))["text"]
+WORDS = core_words()
 
 
 def option_text(instrument_id, item_id, code, lang):

@@ -19,10 +19,11 @@ from screening.core.offer import offerable
 from screening.core.progress import minutes_left
 from screening.core.progress import page_count
 from screening.core.scoring import score
+from tests.factories_babel import core_words
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry(ROOT / "forms")
-WORDS = yaml.safe_load((ROOT / "forms" / "ui.yaml").read_text(encoding="utf-8"))["text"]
+WORDS = core_words()
 ALL = ["ahc_core", "nicu_needs", "phq9", "gad7"]
 
 

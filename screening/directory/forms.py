@@ -24,13 +24,13 @@ from screening.platform.webforms import MultiCheckboxField
 
 
 class ServiceForm(FlaskForm):
-    name = StringField("Service name", validators=[DataRequired(), Length(max=200)])
-    organization = StringField("Organization", validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Service name"), validators=[DataRequired(), Length(max=200)])
+    organization = StringField(_l("Organization"), validators=[Optional(), Length(max=200)])
     category = SelectField(
-        "Referral category", choices=[SelectChoice(c, c.replace("_", " ")) for c in CATEGORIES]
+        _l("Referral category"), choices=[SelectChoice(c, c.replace("_", " ")) for c in CATEGORIES]
     )
     domains = MultiCheckboxField(
-        "Needs it serves", choices=[SelectChoice(d, d.replace("_", " ")) for d in DOMAINS]
+        _l("Needs it serves"), choices=[SelectChoice(d, d.replace("_", " ")) for d in DOMAINS]
     )
     # ISO 639-1 or, for languages without a two-letter code (Hmong: hmn), ISO 639-3.
     languages = StringField(
@@ -45,11 +45,11 @@ class ServiceForm(FlaskForm):
             ),
         ],
     )
-    name_es = StringField("Service name (Spanish)", validators=[Optional(), Length(max=200)])
-    description_en = TextAreaField("What it is for (English)", validators=[Length(max=2000)])
-    description_es = TextAreaField("What it is for (Spanish)", validators=[Length(max=2000)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=200)])
-    website = URLField("Website", validators=[Optional(), Length(max=300)])
+    name_es = StringField(_l("Service name (Spanish)"), validators=[Optional(), Length(max=200)])
+    description_en = TextAreaField(_l("What it is for (English)"), validators=[Length(max=2000)])
+    description_es = TextAreaField(_l("What it is for (Spanish)"), validators=[Length(max=2000)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=200)])
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=300)])
     email = StringField(
         _l("Email"),
         validators=[
@@ -58,34 +58,34 @@ class ServiceForm(FlaskForm):
             Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Use an email address")),
         ],
     )
-    address = StringField("Street address", validators=[Optional(), Length(max=200)])
-    city = StringField("City", validators=[Optional(), Length(max=100)])
-    state = StringField("State", validators=[Optional(), Length(max=50)])
-    postal_code = StringField("ZIP code", validators=[Optional(), Length(max=20)])
-    hours = StringField("Hours", validators=[Optional(), Length(max=300)])
-    hours_es = StringField("Hours (Spanish)", validators=[Optional(), Length(max=300)])
-    service_area = StringField("Service area", validators=[Optional(), Length(max=300)])
-    eligibility = TextAreaField("Who is eligible", validators=[Length(max=2000)])
-    eligibility_es = TextAreaField("Who is eligible (Spanish)", validators=[Length(max=2000)])
-    what_to_bring = TextAreaField("What to bring", validators=[Length(max=2000)])
-    what_to_bring_es = TextAreaField("What to bring (Spanish)", validators=[Length(max=2000)])
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=200)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    state = StringField(_l("State"), validators=[Optional(), Length(max=50)])
+    postal_code = StringField(_l("ZIP code"), validators=[Optional(), Length(max=20)])
+    hours = StringField(_l("Hours"), validators=[Optional(), Length(max=300)])
+    hours_es = StringField(_l("Hours (Spanish)"), validators=[Optional(), Length(max=300)])
+    service_area = StringField(_l("Service area"), validators=[Optional(), Length(max=300)])
+    eligibility = TextAreaField(_l("Who is eligible"), validators=[Length(max=2000)])
+    eligibility_es = TextAreaField(_l("Who is eligible (Spanish)"), validators=[Length(max=2000)])
+    what_to_bring = TextAreaField(_l("What to bring"), validators=[Length(max=2000)])
+    what_to_bring_es = TextAreaField(_l("What to bring (Spanish)"), validators=[Length(max=2000)])
     tags = StringField(
-        "Resource tags (comma-separated, e.g. food, wic; crisis for a crisis line)",
+        _l("Resource tags (comma-separated, e.g. food, wic; crisis for a crisis line)"),
         validators=[
             Optional(),
-            Regexp(r"^[a-z0-9_,\s]*$", message="Use lower-case tags: food, wic"),
+            Regexp(r"^[a-z0-9_,\s]*$", message=_l("Use lower-case tags: food, wic")),
         ],
     )
     priorities = StringField(
-        "Unit priority per need (e.g. food=10, mental_health=5; higher is offered first)",
+        _l("Unit priority per need (e.g. food=10, mental_health=5; higher is offered first)"),
         validators=[
             Optional(),
-            Regexp(r"^\s*([a-z_*]+\s*=\s*-?\d+\s*,?\s*)*$", message="Use need=number"),
+            Regexp(r"^\s*([a-z_*]+\s*=\s*-?\d+\s*,?\s*)*$", message=_l("Use need=number")),
         ],
     )
-    last_verified = DateField("Last verified", validators=[Optional()])
-    sensitive = BooleanField("Sensitive (never printed on a family letter)")
-    placeholder = BooleanField("Placeholder the unit still has to fill in")
+    last_verified = DateField(_l("Last verified"), validators=[Optional()])
+    sensitive = BooleanField(_l("Sensitive (never printed on a family letter)"))
+    placeholder = BooleanField(_l("Placeholder the unit still has to fill in"))
 
 
 class ActionForm(FlaskForm):

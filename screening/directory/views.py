@@ -121,7 +121,7 @@ def _edit(service: dict | None):
             audit.record(
                 "service_update" if service else "service_create", "service", number, db=db
             )
-        flash(f"Saved {record['name']}.", "success")
+        flash(_("Saved %(name)s.", name=record["name"]), "success")
         return redirect(url_for("directory.services"))
     return render_template("directory/edit.html", form=form, service=service)
 
@@ -158,7 +158,8 @@ def retire(number: int):
         audit.record(
             "service_retire" if not active else "service_restore", "service", number, db=db
         )
-    flash(f"{service['name']} is {'back in use' if active else 'retired'}.", "success")
+    message = _("%(name)s is back in use.") if active else _("%(name)s is retired.")
+    flash(message % {"name": service["name"]}, "success")
     return redirect(url_for("directory.services"))
 
 
@@ -176,7 +177,7 @@ def verify(number: int):
             {"last_verified": timeutil.today().isoformat(), "updated_at": timeutil.iso()},
         )
         audit.record("service_verify", "service", number, db=db)
-    flash(f"{service['name']} marked verified today.", "success")
+    flash(_("%(name)s marked verified today.", name=service["name"]), "success")
     return redirect(url_for("directory.services"))
 
 

@@ -43,7 +43,7 @@ class InfantForm(Form):
     class Meta(NoAutofill):
         pass
 
-    id = HiddenField(validators=[Optional(), Regexp(RECORD_ID, message="Not a record id.")])
+    id = HiddenField(validators=[Optional(), Regexp(RECORD_ID, message=_l("Not a record id."))])
     mrn = StringField(
         _l("This infant's MRN (twins and triplets: each their own; first infant: the MRN above)"),
         filters=[stripped],
@@ -52,14 +52,16 @@ class InfantForm(Form):
             Regexp(MRN_PATTERN, message=_l("3 to 20 letters, digits or dashes.")),
         ],
     )
-    name = StringField("Infant name", filters=[stripped], validators=[Optional(), Length(max=120)])
-    dob = DateField("Date of birth", validators=[Optional()])
+    name = StringField(
+        _l("Infant name"), filters=[stripped], validators=[Optional(), Length(max=120)]
+    )
+    dob = DateField(_l("Date of birth"), validators=[Optional()])
     ga_weeks = IntegerField(
-        "Gestational age at birth: weeks",
-        validators=[Optional(), NumberRange(22, 44, "Weeks must be from 22 to 44.")],
+        _l("Gestational age at birth: weeks"),
+        validators=[Optional(), NumberRange(22, 44, _l("Weeks must be from 22 to 44."))],
     )
     ga_days = IntegerField(
-        "and days", validators=[Optional(), NumberRange(0, 6, "Days must be from 0 to 6.")]
+        _l("and days"), validators=[Optional(), NumberRange(0, 6, _l("Days must be from 0 to 6."))]
     )
 
     def blank(self) -> bool:
@@ -72,24 +74,24 @@ class CaregiverForm(Form):
     class Meta(NoAutofill):
         pass
 
-    id = HiddenField(validators=[Optional(), Regexp(RECORD_ID, message="Not a record id.")])
-    name = StringField("Name", filters=[stripped], validators=[Optional(), Length(max=120)])
+    id = HiddenField(validators=[Optional(), Regexp(RECORD_ID, message=_l("Not a record id."))])
+    name = StringField(_l("Name"), filters=[stripped], validators=[Optional(), Length(max=120)])
     # Blank rows post nothing for these; filled rows are checked in FamilyForm.
     respondent = SelectField(
-        "Relationship", choices=choices(codes.RESPONDENTS), validate_choice=False
+        _l("Relationship"), choices=choices(codes.RESPONDENTS), validate_choice=False
     )
     phone = StringField(
-        "Phone",
+        _l("Phone"),
         filters=[stripped],
         validators=[
             Optional(),
-            Regexp(r"^[0-9+() .-]{7,25}$", message="Use digits, spaces, + ( ) . or -."),
+            Regexp(r"^[0-9+() .-]{7,25}$", message=_l("Use digits, spaces, + ( ) . or -.")),
         ],
     )
     language = SelectField(
-        "Preferred language", choices=choices(codes.LANGUAGES), validate_choice=False
+        _l("Preferred language"), choices=choices(codes.LANGUAGES), validate_choice=False
     )
-    interpreter_needed = BooleanField("Needs an interpreter")
+    interpreter_needed = BooleanField(_l("Needs an interpreter"))
 
     def blank(self) -> bool:
         return not (self.name.data or self.phone.data or self.id.data)
@@ -101,31 +103,31 @@ class FamilyForm(FlaskForm):
 
     version = HiddenField()
     mrn = StringField(
-        "Infant MRN",
+        _l("Infant MRN"),
         validators=[
-            DataRequired("Enter the MRN."),
+            DataRequired(_l("Enter the MRN.")),
             Regexp(MRN_PATTERN, message=_l("3 to 20 letters, digits or dashes.")),
         ],
     )
     admission_date = DateField(
-        "NICU admission date",
-        validators=[DataRequired("Enter the date as year-month-day, e.g. 2026-11-22.")],
+        _l("NICU admission date"),
+        validators=[DataRequired(_l("Enter the date as year-month-day, e.g. 2026-11-22."))],
     )
-    discharge_date = DateField("Discharge date (planned or actual)", validators=[Optional()])
+    discharge_date = DateField(_l("Discharge date (planned or actual)"), validators=[Optional()])
     race_ethnicity = MultiCheckboxField(
-        "Race and ethnicity (as the family describes it; choose all that apply)",
+        _l("Race and ethnicity (as the family describes it; choose all that apply)"),
         choices=choices(codes.RACE_ETHNICITY | codes.RACE_STATUS),
     )
-    insurance = SelectField("Infant's insurance", choices=choices(codes.INSURANCE))
+    insurance = SelectField(_l("Infant's insurance"), choices=choices(codes.INSURANCE))
     zip = StringField(
-        "Home ZIP code",
-        validators=[Optional(), Regexp(r"^\d{5}$", message="Five digits.")],
+        _l("Home ZIP code"),
+        validators=[Optional(), Regexp(r"^\d{5}$", message=_l("Five digits."))],
     )
     language = SelectField(
         _l("Family's preferred language (letters print in it)"),
         choices=choices([("", _l("Same as the caregivers")), *codes.LANGUAGES.items()]),
     )
-    interpreter_needed = BooleanField("Family needs an interpreter")
+    interpreter_needed = BooleanField(_l("Family needs an interpreter"))
     infants = FieldList(FormField(InfantForm), min_entries=MAX_INFANTS, max_entries=MAX_INFANTS)
     caregivers = FieldList(
         FormField(CaregiverForm), min_entries=MAX_CAREGIVERS, max_entries=MAX_CAREGIVERS
@@ -133,38 +135,40 @@ class FamilyForm(FlaskForm):
 
     def validate_discharge_date(self, field):
         if field.data and self.admission_date.data and field.data < self.admission_date.data:
-            raise ValidationError("Discharge cannot be before admission.")
+            raise ValidationError(_("Discharge cannot be before admission."))
 
     def validate_race_ethnicity(self, field):
         chosen = set(field.data or [])
         if not chosen:
-            raise ValidationError("Choose at least one, or “Declined” or “Unknown”.")
+            raise ValidationError(_("Choose at least one, or “Declined” or “Unknown”."))
         if chosen & set(codes.RACE_STATUS) and len(chosen) > 1:
-            raise ValidationError("“Declined” and “Unknown” cannot be combined with other choices.")
+            raise ValidationError(
+                _("“Declined” and “Unknown” cannot be combined with other choices.")
+            )
 
     def validate_infants(self, field):
         filled = [f for f in field if not f.form.blank()]
         if not filled:
-            raise ValidationError("Add at least one infant.")
+            raise ValidationError(_("Add at least one infant."))
         for entry in filled:
             form = entry.form
             for sub, message in (
-                (form.name, "Enter the infant's name."),
-                (form.dob, "Enter the date of birth."),
-                (form.ga_weeks, "Enter the gestational age in weeks."),
+                (form.name, _("Enter the infant's name.")),
+                (form.dob, _("Enter the date of birth.")),
+                (form.ga_weeks, _("Enter the gestational age in weeks.")),
             ):
                 if not sub.data and not sub.errors:
                     sub.errors.append(message)
             if form.dob.data and form.dob.data > timeutil.today():
-                form.dob.errors.append("The date of birth is in the future.")
+                form.dob.errors.append(_("The date of birth is in the future."))
             if (
                 form.dob.data
                 and self.admission_date.data
                 and form.dob.data > self.admission_date.data
             ):
-                form.dob.errors.append("Birth is after the admission date.")
+                form.dob.errors.append(_("Birth is after the admission date."))
             if any(sub.errors for sub in form):
-                raise ValidationError("Check the infant details.")
+                raise ValidationError(_("Check the infant details."))
         mrns = [self.mrn.data.strip().upper(), *(e.form.mrn.data.upper() for e in filled[1:])]
         mrns = [m for m in mrns if m]
         if len(mrns) != len(set(mrns)):
@@ -173,19 +177,19 @@ class FamilyForm(FlaskForm):
     def validate_caregivers(self, field):
         filled = [f for f in field if not f.form.blank()]
         if not filled:
-            raise ValidationError("Add at least one parent or caregiver.")
+            raise ValidationError(_("Add at least one parent or caregiver."))
         for entry in filled:
             form = entry.form
             if not form.name.data:
-                form.name.errors.append("Enter the caregiver's name.")
+                form.name.errors.append(_("Enter the caregiver's name."))
             if form.respondent.data not in codes.RESPONDENTS:
-                form.respondent.errors.append("Choose the relationship.")
+                form.respondent.errors.append(_("Choose the relationship."))
             if form.language.data not in codes.LANGUAGES:
-                form.language.errors.append("Choose a language.")
+                form.language.errors.append(_("Choose a language."))
             if any(sub.errors for sub in form):
-                raise ValidationError("Check the caregiver details.")
+                raise ValidationError(_("Check the caregiver details."))
         if sum(e.form.respondent.data == "birthing_parent" for e in filled) > 1:
-            raise ValidationError("Only one caregiver can be the birthing parent.")
+            raise ValidationError(_("Only one caregiver can be the birthing parent."))
 
     def to_data(self) -> dict:
         """The validated form as plain data for the store (blank rows left out)."""
@@ -264,5 +268,5 @@ class SearchForm(FlaskForm):
         pass
 
     q = StringField(
-        "MRN or name", validators=[DataRequired("Type an MRN or a name."), Length(max=80)]
+        _l("MRN or name"), validators=[DataRequired(_l("Type an MRN or a name.")), Length(max=80)]
     )

@@ -14,6 +14,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 
 from screening.core import schedule
 from screening.families import store as family_data
@@ -112,10 +113,10 @@ def create():
                 family_id = family_data.create_family(db, form.to_data(), g.user["id"])
         except family_data.DuplicateMrn as exc:
             duplicate = exc.family_id
-            form.mrn.errors.append("A family with this MRN is already in the system.")
+            form.mrn.errors.append(_("A family with this MRN is already in the system."))
         else:
             audit.record("create", "family", family_id)
-            flash("Family added.", "success")
+            flash(_("Family added."), "success")
             return redirect(url_for("families.show", family_id=family_id))
     elif not form.is_submitted():
         form = FamilyForm(data=new_family_data(timeutil.today()))
@@ -138,17 +139,19 @@ def edit(family_id: int):
                 )
         except family_data.StaleEdit:
             flash(
-                "Someone else changed this family while you were editing. "
-                "Their version is shown; make your changes again.",
+                _(
+                    "Someone else changed this family while you were editing. "
+                    "Their version is shown; make your changes again."
+                ),
                 "error",
             )
             return redirect(url_for("families.edit", family_id=family_id))
         except family_data.DuplicateMrn as exc:
             duplicate = exc.family_id
-            form.mrn.errors.append("Another family already has this MRN.")
+            form.mrn.errors.append(_("Another family already has this MRN."))
         else:
             audit.record("update", "family", family_id)
-            flash("Family updated.", "success")
+            flash(_("Family updated."), "success")
             return redirect(url_for("families.show", family_id=family_id))
     elif not form.is_submitted():
         form = FamilyForm(data=form_data(family))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask import g
 from flask_babel import Babel
+from flask_babel import refresh
 
 from screening.platform.resources import PACKAGE
 
@@ -26,6 +27,9 @@ def select_locale() -> str:
 def use_locale(lang: str | None) -> None:
     """Render the rest of this request in `lang` (a family-facing page)."""
     g.locale = lang if lang in LANGUAGES else DEFAULT
+    # Flask-Babel caches the locale on first use in a request; a flash or a staff label may
+    # already have been translated in the staff language.
+    refresh()
 
 
 def init_app(app: Flask) -> None:

@@ -22,9 +22,9 @@ from screening.core.offer import instrument_order
 from screening.core.offer import offerable
 from screening.platform import codes
 from screening.platform.instruments import get_registry
-from screening.platform.ui_text import text as t
 from screening.platform.webforms import MultiCheckboxField
 from screening.platform.webforms import choices
+from screening.platform.wording import text as t
 
 SEP = "__"
 
@@ -155,27 +155,27 @@ def read_answers(form, instrument, items, lang: str) -> tuple[dict, bool]:
 class StartForm(FlaskForm):
     caregiver_id = HiddenField(validators=[DataRequired()])
     request_token = HiddenField(validators=[DataRequired(), Length(min=8, max=64)])
-    timepoint = SelectField("When", choices=choices(codes.TIMEPOINTS))
-    mode = SelectField("How", choices=choices(codes.MODES))
+    timepoint = SelectField(_l("When"), choices=choices(codes.TIMEPOINTS))
+    mode = SelectField(_l("How"), choices=choices(codes.MODES))
     language = SelectField(
-        "Language of the questions", choices=choices({"en": "English", "es": "Español"})
+        _l("Language of the questions"), choices=choices({"en": "English", "es": "Español"})
     )
-    instruments = MultiCheckboxField("Questionnaires", validate_choice=False)
+    instruments = MultiCheckboxField(_l("Questionnaires"), validate_choice=False)
     decline_reason = SelectField(
-        "If the family declines today: reason", choices=choices(codes.DECLINE_REASONS)
+        _l("If the family declines today: reason"), choices=choices(codes.DECLINE_REASONS)
     )
     action = HiddenField()
 
 
 class DeclineForm(FlaskForm):
-    reason = SelectField("Reason", choices=choices(codes.DECLINE_REASONS))
+    reason = SelectField(_l("Reason"), choices=choices(codes.DECLINE_REASONS))
 
 
 class AckForm(FlaskForm):
     note = TextAreaField(
-        "Follow-up done (who was told, what was done, plan)",
+        _l("Follow-up done (who was told, what was done, plan)"),
         validators=[
-            DataRequired("Describe the follow-up before acknowledging."),
+            DataRequired(_l("Describe the follow-up before acknowledging.")),
             Length(min=5, max=2000),
         ],
     )
@@ -186,7 +186,7 @@ class ActionForm(FlaskForm):
 
 
 class UnlockForm(FlaskForm):
-    password = PasswordField("Password", validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 def instrument_choices() -> list:

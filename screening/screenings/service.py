@@ -24,6 +24,7 @@ from screening.core.scoring import score
 from screening.core.scoring import score_explained
 from screening.platform import audit
 from screening.platform import timeutil
+from screening.platform import wording
 from screening.platform.db import write
 from screening.platform.instruments import get_registry
 from screening.platform.instruments import scoring_settings
@@ -38,8 +39,8 @@ ACTIONS = ("next", "back", "pause", "lock")
 
 
 def words() -> Words:
-    """The ui.yaml texts the core uses for answers and alerts in words."""
-    return current_app.extensions["ui_text"]["text"]
+    """The wording the core uses for answers and alerts in words, in every language."""
+    return wording.words()
 
 
 def ordered(instruments: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from screening.families.store import get_family
 from screening.platform import audit
@@ -21,8 +22,9 @@ from screening.platform import timeutil
 from screening.platform.db import StaleEdit
 from screening.platform.db import get_db
 from screening.platform.db import write
+from screening.platform.i18n import use_locale
 from screening.platform.roles import allow
-from screening.platform.ui_text import text as t
+from screening.platform.wording import text as t
 from screening.screenings import service
 from screening.screenings import store as screening_data
 from screening.screenings.blueprint import bp
@@ -205,6 +207,14 @@ def _after_submit(screening: dict, n: int, action: str, done: service.Submitted)
 
 
 def _page(screening, current, form, n, total, status=200, stale=False):
+    # Staff controls stay in the staff language; the rest of the page is in the family's.
+    staff_tools = render_template(
+        "screenings/_staff_tools.html",
+        screening=screening,
+        decline_reasons=list(codes.DECLINE_REASONS.items()),
+    )
+    staff_badge = _("English")
+    use_locale(screening["language"])
     return render_template(
         "screenings/page.html",
         screening=screening,
@@ -216,7 +226,8 @@ def _page(screening, current, form, n, total, status=200, stale=False):
         version=screening["version"],
         stale=stale,
         self_complete=handing_over(screening["id"]),
-        decline_reasons=list(codes.DECLINE_REASONS.items()),
+        staff_tools=Markup(staff_tools),  # noqa: S704 - rendered by Jinja with autoescape
+        staff_badge=staff_badge,
         staff_text=service.staff_text(screening, current),
     ), status
 

@@ -9,11 +9,13 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 
 from screening.accounts.views import reverify
 from screening.platform import audit
+from screening.platform.i18n import use_locale
 from screening.platform.roles import allow
-from screening.platform.ui_text import text as t
+from screening.platform.wording import text as t
 from screening.screenings.blueprint import bp
 from screening.screenings.blueprint import handing_over
 from screening.screenings.blueprint import load_screening_or_404
@@ -55,6 +57,7 @@ def handover(screening_id: int):
 def welcome(screening_id: int):
     """What the parent sees first: who will see the answers and why."""
     screening = load_screening_or_404(screening_id)
+    use_locale(screening["language"])
     return render_template(
         "screenings/welcome.html",
         screening=screening,
@@ -70,13 +73,14 @@ def done(screening_id: int):
     screening = load_screening_or_404(screening_id)
     if handing_over(screening_id):
         session["handover_locked"] = True
+    use_locale(screening["language"])
     return render_template(
         "screenings/locked.html",
         screening=screening,
         form=UnlockForm(),
         lang=screening["language"],
-        title=t("done_title", screening["language"]),
-        body=t("done_body", screening["language"]),
+        title=_("Thank you"),
+        body=_("You have finished. Please give the tablet back to your social worker."),
         self_complete=True,
     )
 
@@ -90,6 +94,7 @@ def crisis(screening_id: int):
         # The questions stop here: the parent hands the tablet back to a person.
         session["handover_locked"] = True
         session["handover_crisis"] = screening_id
+    use_locale(screening["language"])
     return render_template(
         "screenings/crisis.html",
         screening=screening,
@@ -111,13 +116,14 @@ def locked(screening_id: int):
         # Once locked, the questions (and the answers on them) stay shut until staff unlock.
         session["handover_locked"] = True
     lang = screening["language"]
+    use_locale(lang)
     return render_template(
         "screenings/locked.html",
         screening=screening,
         form=UnlockForm(),
         lang=lang,
-        title=t("locked_title", lang),
-        body=t("locked_body", lang),
+        title=_("This screen is locked"),
+        body=_("Your answers are saved. Please ask your social worker to continue."),
         self_complete=True,
     )
 
