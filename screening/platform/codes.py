@@ -101,3 +101,10 @@ REFERRAL_CATEGORIES = {
     "lactation": _l("lactation"),
     "mental_health": _l("mental health"),
 }
+# HSDS service status, as the directory page names a service that is not in use.
+SERVICE_STATUSES = {
+    "active": _l("active"),
+    "inactive": _l("retired"),
+    "defunct": _l("defunct"),
+    "temporarily closed": _l("temporarily closed"),
+}
