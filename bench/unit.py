@@ -124,7 +124,7 @@ def _profiles(app) -> list[dict]:
     rng = random.Random(SEED)  # noqa: S311 - synthetic data
     out = []
     for k in range(PROFILES):
-        raw = demo._answers(registry, rng, k)
+        raw = demo.draw_answers(registry, rng, k)
         answers = {i: raw.get(i, {}) for i in family_instruments}
         partner = {i: raw.get(i, {}) for i in mh}
         out.append(

@@ -1,177 +1,28 @@
-"""Deterministic synthetic demo data, shared by `init-db --demo` and the tests."""
-
-from __future__ import annotations
+"""The demo's current families: parents, infants, screenings, alerts and referrals."""
 
 import datetime as dt
 import json
 import random
-from pathlib import Path
 
 from sqlite_utils import Database
 
-from screening.accounts.store import insert_user
+from screening.demo.names import BABY
+from screening.demo.names import FIRST
+from screening.demo.names import LAST
+from screening.demo.names import PARTNER
+from screening.demo.names import RACES
 from screening.families import store as family_store
-from screening.platform import instruments
 from screening.platform import timeutil
 from screening.platform import wording
-from screening.platform.deploy import mark_demo
 from screening.screenings.alerts import raise_alerts
 
 # username, role, password, display name. Synthetic accounts for the demo only.
-DEMO_ACCOUNTS = (
-    ("sw.garcia", "social_worker", "demo-social-worker-1", "Ana Garcia, LCSW"),
-    ("sw.okafor", "social_worker", "demo-social-worker-2", "Chidi Okafor, MSW"),
-    ("mgr.chen", "manager", "demo-unit-manager-1", "Lin Chen, RN MSN"),
-    ("admin.lee", "admin", "demo-site-admin-01", "Sam Lee"),
-)
-
 SEED = 20261122
 FAMILY_COUNT = 40
+
+
 # Every demo name is synthetic; tests scan pages for them to prove managers never see them.
-FIRST = [
-    "María José",
-    "Keisha",
-    "Aiyana",
-    "Mei",
-    "Fatima",
-    "Olivia",
-    "Guadalupe",
-    "Tran",
-    "Leilani",
-    "Amara",
-    "Sofía",
-    "Jasmine",
-    "Priya",
-    "Hannah",
-    "Yesenia",
-    "Noor",
-    "Dakota",
-    "Rosa",
-    "Imani",
-    "Emily",
-]
-PARTNER = [
-    "José",
-    "Marcus",
-    "Tyler",
-    "Wei",
-    "Omar",
-    "Jacob",
-    "Luis",
-    "Minh",
-    "Kai",
-    "Kwame",
-    "Andrés",
-    "Darnell",
-    "Ravi",
-    "Noah",
-    "Javier",
-    "Hassan",
-    "Cody",
-    "Miguel",
-    "Andre",
-    "Ethan",
-]
-LAST = [
-    "Hernández",
-    "Washington",
-    "Begay",
-    "Lin",
-    "Haddad",
-    "Smith",
-    "Ramírez",
-    "Nguyen",
-    "Kahale",
-    "Mensah",
-    "Martínez",
-    "Johnson",
-    "Patel",
-    "Miller",
-    "Flores",
-    "Khalil",
-    "Yazzie",
-    "Gómez",
-    "Jackson",
-    "Brown",
-]
-RACES = [
-    ["hispanic"],
-    ["black"],
-    ["aian"],
-    ["asian"],
-    ["mena"],
-    ["white"],
-    ["hispanic"],
-    ["asian"],
-    ["nhpi"],
-    ["black"],
-    ["hispanic", "white"],
-    ["black"],
-    ["asian"],
-    ["white"],
-    ["hispanic"],
-    ["declined"],
-    ["aian", "white"],
-    ["hispanic"],
-    ["black"],
-    ["unknown"],
-]
-BABY = ["Mateo", "Zoe", "Liam", "Ava", "Elijah", "Isabella", "Santiago", "Mia", "Noah", "Luna"]
-
-
-def load(db: Database, config) -> dict:
-    """Insert demo accounts and families unless present; returns counts added."""
-    added = {"users": 0, "families": 0}
-    # Marked before anything else: check-deploy and the DEMO banner read the mark.
-    mark_demo(db)
-    with db.atomic():
-        for username, role, password, name in DEMO_ACCOUNTS:
-            if not db["users"].count_where("username = ?", [username]):
-                insert_user(db, username, role, password, display_name=name, phone="(555) 010-4400")
-                added["users"] += 1
-    if db["families"].count_where("mrn LIKE 'DEMO%'"):
-        return added
-    from screening.directory.store import load_starter
-
-    load_starter(db)
-    registry = _registry(config)
-    with db.atomic():
-        added["families"] = _families(db, registry, config)
-        added["imported_history"] = _history(db, config)
-        added["action_plans"] = _quality_register(db)
-    return added
-
-
-def _quality_register(db: Database) -> int:
-    """A dated chart note and one action plan with a review, as a unit's quality meeting keeps."""
-    from screening.reports import register
-
-    today = timeutil.today()
-    manager = db.execute("SELECT id FROM users WHERE role = 'manager' ORDER BY id").fetchone()[0]
-    start = today.replace(day=1) - dt.timedelta(days=180)
-    register.add_annotation(db, start, "Interpreter offered at every admission", manager)
-    plan = {
-        "metric": "screened",
-        "dimension": "language",
-        "grp": "es",
-        "target_rate": 0.7,
-        "target_date": (today + dt.timedelta(days=180)).isoformat(),
-        "strategy": "Interpreter offered at every admission; screening at the first family meeting",
-        "owner": "NICU social work lead",
-        "starts_on": start.isoformat(),
-        "review_dates": [(today - dt.timedelta(days=30)).isoformat()],
-    }
-    plan_id = register.add_plan(db, plan, manager)
-    register.open_reviews(db, plan_id, [("scheduled", "quarterly review")], today)
-    return 1
-
-
-def _registry(config):
-    override = Path(config["INSTANCE_FORMS"]) if config.get("INSTANCE_FORMS") else None
-    return instruments.load(override if override and override.is_dir() else None)
-
-
-def _families(db: Database, registry, config) -> int:
+def add_families(db: Database, registry, config) -> int:
     from screening.core.scoring import score
 
     rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
@@ -277,7 +128,7 @@ def _families(db: Database, registry, config) -> int:
                 instruments=list(config["FAMILY_INSTRUMENTS"]),
             )
             continue
-        answers = _answers(registry, rng, n)
+        answers = draw_answers(registry, rng, n)
         instruments = list(config["FAMILY_INSTRUMENTS"]) + list(config["MENTAL_HEALTH_INSTRUMENTS"])
         answers = {i: answers.get(i, {}) for i in instruments}
         if n % 10 == 5:
@@ -312,7 +163,7 @@ def _families(db: Database, registry, config) -> int:
 NO_NEED = {"LA28398-8", "LA32-8", "LA31993-1", "LA6270-8", "no", 0}
 
 
-def _answers(registry, rng: random.Random, n: int) -> dict:
+def draw_answers(registry, rng: random.Random, n: int) -> dict:
     """Plausible answers: mostly no need, some needs and help requests, a few alerts."""
     from screening.core.instruments import visible_items
 
@@ -508,89 +359,3 @@ def _attempts(db, referral_id, worker, count):
             }
         )
     return count
-
-
-HISTORY_FAMILIES = 900
-# Rates that differ by group, as units report (UNC 2024, BMC 2023): families who speak a
-# language other than English and publicly insured families are screened less often and,
-# when screened, report more needs. Synthetic, for the demo's equity page only.
-HISTORY_RACES = (
-    ["white"] * 30
-    + ["black"] * 22
-    + ["hispanic"] * 25
-    + ["asian"] * 8
-    + ["aian"] * 3
-    + ["nhpi"] * 2
-    + ["mena"] * 2
-    + ["black;white"] * 3
-    + ["declined"] * 3
-    + ["unknown"] * 2
-)
-
-
-def _history(db: Database, config) -> int:
-    """Two years of synthetic screening history, loaded through the import-results path."""
-    from screening.core.identifiers import DOMAINS
-    from screening.core.results_import import parse
-    from screening.platform.settings import keyed_record_id
-    from screening.reports.store import key_record_ids
-    from screening.reports.store import store_import
-
-    rng = random.Random(SEED + 1)  # noqa: S311 - synthetic demo data, not security
-    start = timeutil.today() - dt.timedelta(days=730)
-    header = [
-        "record_id",
-        "screened_on",
-        "status",
-        "race_ethnicity",
-        "language",
-        "insurance",
-        *DOMAINS,
-        *(
-            f"referral_{d}"
-            for d in ("food", "housing_instability", "transportation", "mental_health")
-        ),
-    ]
-    lines = [",".join(header)]
-    for n in range(HISTORY_FAMILIES):
-        race = rng.choice(HISTORY_RACES)
-        spanish = race == "hispanic" and rng.random() < 0.6
-        language = "es" if spanish else ("en" if rng.random() < 0.95 else "ht")
-        insurance = rng.choices(
-            ["public", "private", "uninsured", "unknown"], weights=[50, 42, 5, 3]
-        )[0]
-        screen_rate = 0.78 - 0.18 * (language != "en") - 0.08 * (insurance == "public")
-        need_rate = 0.22 + 0.15 * (insurance != "private") + 0.1 * (language != "en")
-        day = start + dt.timedelta(days=rng.randint(0, 725))
-        completed = rng.random() < screen_rate
-        row = [
-            f"HIST-{n:05d}",
-            day.isoformat(),
-            "completed" if completed else "declined",
-            race,
-            language,
-            insurance,
-        ]
-        statuses = {}
-        for domain in DOMAINS:
-            if not completed:
-                statuses[domain] = ""
-            elif domain in ("interpersonal_safety",) and rng.random() < 0.05:
-                statuses[domain] = "declined"
-            else:
-                statuses[domain] = "positive" if rng.random() < need_rate / 3 else "negative"
-        row += [statuses[d] for d in DOMAINS]
-        for domain in ("food", "housing_instability", "transportation", "mental_health"):
-            referral = ""
-            if statuses[domain] == "positive":
-                referral = rng.choices(
-                    ["suggested", "declined", "accepted", "sent", "connected", "not_connected"],
-                    weights=[5, 15, 10, 15, 40 - 15 * (language != "en"), 15],
-                )[0]
-            row.append(referral)
-        lines.append(",".join(row))
-    parsed = parse(lines, today=timeutil.today())
-    if parsed.problems:
-        raise ValueError("demo history does not import: " + "; ".join(parsed.problems[:3]))
-    key_record_ids(parsed, lambda rid: keyed_record_id(config, rid))
-    return store_import(db, parsed, timeutil.iso())["families"]
