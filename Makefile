@@ -41,6 +41,7 @@ test: $(BIN)/flask $(AXE)
 	$(BIN)/ruff check screening tests bench
 	$(BIN)/ruff format --check screening tests bench
 	$(BIN)/bandit -q -r screening -ll
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 # BENCH_SIZE=10000 for a quick run (default 100000 families); the unit is cached in bench/.cache.

@@ -24,6 +24,7 @@ from screening.platform.db import get_db
 from screening.platform.db import write
 from screening.platform.i18n import use_locale
 from screening.platform.roles import allow
+from screening.platform.web_security import parse_id
 from screening.platform.wording import text as t
 from screening.screenings import service
 from screening.screenings import store as screening_data
@@ -148,11 +149,8 @@ def page(screening_id: int, n: int):
     if not where.pages:
         abort(404)
     if not 1 <= n <= len(where.pages):
-        return redirect(
-            url_for(
-                "screenings.page", screening_id=screening_id, n=min(max(n, 1), len(where.pages))
-            )
-        )
+        nearest = min(max(n, 1), len(where.pages))
+        return redirect(url_for("screenings.page", screening_id=screening_id, n=nearest))
     current, lang = where.pages[n - 1], screening["language"]
     if request.method == "GET":
         audit.record("view", "screening", screening_id, detail=f"page={n}")
@@ -166,17 +164,10 @@ def page(screening_id: int, n: int):
         abort(400)
     if not ok and action != "lock":
         return _page(screening, current, form, n, where.total, status=400)
-    posted = request.form.get("version", "")
+    version = parse_id(request.form.get("version", ""))
     try:
         done = service.submit_page(
-            db,
-            screening,
-            current,
-            n,
-            action,
-            page_answers,
-            int(posted) if posted.isdigit() else -1,
-            g.user["id"],
+            db, screening, current, n, action, page_answers, version, g.user["id"]
         )
     except StaleEdit:
         screening = load_screening_or_404(screening_id)
