@@ -66,7 +66,7 @@ def test_staff_pages_show_one_urgent_banner_until_acknowledged(screen, sw_client
     for url in ("/families", "/families/search"):
         html = sw_client.get(url).get_data(as_text=True)
         assert html.count('class="urgent-banner"') == 1
-        assert f"/screenings/{sid}/results" in html.split('class="urgent-banner"')[1]
+        assert f"/screenings/{sid}/alerts" in html.split('class="urgent-banner"')[1]
     for alert in db.query("SELECT id, screening_id FROM alerts WHERE acknowledged_at IS NULL"):
         sw_client.post(
             f"/screenings/{alert['screening_id']}/alerts/{alert['id']}",
@@ -152,3 +152,25 @@ def test_placeholder_instrument_is_never_offered(epds_installed, sw_client, db, 
     started = screen.start(family_id, caregiver_id, instruments=["epds"], token="tok-epds-1")
     assert "/page/" not in started.headers["Location"]
     assert not db["screenings"].count_where("request_token = 'tok-epds-1'")
+
+
+def test_an_alert_raised_mid_screening_is_acknowledged_before_the_last_page(screen, sw_client, db):
+    """The banner's link opens the alert at once; staff never have to finish the
+    questionnaire to record that the parent was assessed."""
+    from tests.conftest import account
+
+    sid, _ = run_parent_mode(screen, sw_client, db)
+    sw_client.post(f"/screenings/{sid}/unlock", data={"password": account("social_worker")[1]})
+    banner = sw_client.get("/families").get_data(as_text=True).split('class="urgent-banner"')[1]
+    assert f"/screenings/{sid}/alerts" in banner
+    page = sw_client.get(f"/screenings/{sid}/alerts")
+    assert page.status_code == 200 and "Acknowledge with this follow-up" in page.get_data(True)
+    alert_id = one(db, "SELECT id FROM alerts WHERE screening_id = ?", [sid])["id"]
+    done = sw_client.post(
+        f"/screenings/{sid}/alerts/{alert_id}",
+        data={"note": "Assessed with the attending; safety plan made."},
+    )
+    assert done.headers["Location"].endswith(f"/screenings/{sid}/alerts")
+    assert one(db, "SELECT acknowledged_at FROM alerts WHERE id = ?", [alert_id])["acknowledged_at"]
+    assert f"/screenings/{sid}/alerts" not in sw_client.get("/families").get_data(as_text=True)
+    assert one(db, "SELECT status FROM screenings WHERE id = ?", [sid])["status"] == "in_progress"

@@ -75,7 +75,8 @@ def results(screening_id: int):
 @allow("social_worker")
 def acknowledge(screening_id: int, alert_id: int):
     """Acknowledge an alert with the follow-up done; a second acknowledgement is refused."""
-    load_screening_or_404(screening_id)
+    screening = load_screening_or_404(screening_id)
+    back = _alerts_home(screening)
     db = get_db()
     alert = alert_store.alert_with_names(db, alert_id)
     if alert is None or alert["screening_id"] != screening_id:
@@ -83,7 +84,7 @@ def acknowledge(screening_id: int, alert_id: int):
     form = AckForm()
     if not form.validate_on_submit():
         flash(_("Describe the follow-up (at least a few words) before acknowledging."), "error")
-        return redirect(url_for("screenings.results", screening_id=screening_id)), 303
+        return redirect(back), 303
     try:
         with write(db):
             alert_store.acknowledge(db, alert_id, g.user["id"], form.note.data.strip())
@@ -99,10 +100,34 @@ def acknowledge(screening_id: int, alert_id: int):
             "error",
         )
         audit.record("acknowledge", "alert", alert_id, outcome="refused")
-        return redirect(url_for("screenings.results", screening_id=screening_id)), 303
+        return redirect(back), 303
     audit.record("acknowledge", "alert", alert_id)
     flash(_("Alert acknowledged."), "success")
-    return redirect(url_for("screenings.results", screening_id=screening_id))
+    return redirect(back)
+
+
+def _alerts_home(screening: dict) -> str:
+    """Where a screening's alerts are read: its results once finished, else its alerts page."""
+    if screening["status"] in ("completed", "closed"):
+        return url_for("screenings.results", screening_id=screening["id"])
+    return url_for("screenings.alerts", screening_id=screening["id"])
+
+
+@bp.route("/screenings/<int:screening_id>/alerts")
+@allow("social_worker")
+def alerts(screening_id: int):
+    """A screening's alerts, acknowledged here even while the questionnaire is unfinished
+    (a parent's self-harm answer must not wait for the last page)."""
+    screening = load_screening_or_404(screening_id)
+    if screening["status"] in ("completed", "closed"):
+        return redirect(_alerts_home(screening))
+    audit.record("view", "screening", screening_id, detail="alerts")
+    return render_template(
+        "screenings/alerts.html",
+        screening=screening,
+        alerts=alert_store.screening_alerts(get_db(), screening_id),
+        ack_form=AckForm(),
+    )
 
 
 @bp.route("/screenings/<int:screening_id>/correct", methods=["POST"])
