@@ -207,6 +207,7 @@ def test_batch_has_a_cover_sheet_with_pages_and_a_family_code_per_letter(db, sw_
     made = []
     for name in ("Ana Primera", "Berta Segunda"):
         fid, cid = family(db, name=name)
+        db["families"].update(fid, {"bed": f"Bed {name[0]}7"})
         _sid, ids = screened(db, fid, cid, result_for(["food", "infant_supplies"]))
         for rid in ids:
             status(sw_client, db, rid, "accepted")
@@ -216,7 +217,9 @@ def test_batch_has_a_cover_sheet_with_pages_and_a_family_code_per_letter(db, sw_
     cover = pages[0]
     for _fid, name in made:
         assert name in cover
-        code = next(line for line in cover.splitlines() if name in line).split(" · ")[-2]
+        line = next(line for line in cover.splitlines() if name in line)
+        assert f"Bed {name[0]}7" in line  # staff match the letter to the bedside
+        code = line.split(" · ")[-2]
         letter_pages = [p for p in pages[1:] if code in p]
         assert letter_pages and all(name not in p for p in letter_pages)
 

@@ -58,6 +58,7 @@ def add_families(db: Database, registry, config) -> int:
                     ][n % 8],
                     "zip": rng.choice(["021", "100", "606", "787", "331", "036"])
                     + str(rng.randint(10, 99)),
+                    "bed": f"{'NICU' if n % 3 else 'Step-down'} {n % 24 + 1}",
                     "language": lang,
                     "interpreter_needed": int(spanish and n % 2 == 0),
                     "created_at": stamp,

@@ -119,6 +119,11 @@ class FamilyForm(FlaskForm):
         choices=choices(codes.RACE_ETHNICITY | codes.RACE_STATUS),
     )
     insurance = SelectField(_l("Infant's insurance"), choices=choices(codes.INSURANCE))
+    bed = StringField(
+        _l("Bed or room on the unit"),
+        filters=[stripped],
+        validators=[Optional(), Length(max=20)],
+    )
     zip = StringField(
         _l("Home ZIP code"),
         validators=[Optional(), Regexp(r"^\d{5}$", message=_l("Five digits."))],

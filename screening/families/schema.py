@@ -38,3 +38,9 @@ def search_terms(db: Database) -> None:
 
     for row in db.execute("SELECT id FROM families").fetchall():
         refresh_search_terms(db, row[0])
+
+
+@migrations(name="0003_bed")
+def bed(db: Database) -> None:
+    # Where the infant is on the unit, so staff can match a printed letter to a bedside.
+    db.execute("ALTER TABLE families ADD COLUMN bed TEXT NOT NULL DEFAULT ''")

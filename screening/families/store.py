@@ -63,6 +63,7 @@ def _family_row(data: dict) -> dict:
         "race_ethnicity": json.dumps(sorted(data["race_ethnicity"])),
         "insurance": data["insurance"],
         "zip": data.get("zip") or "",
+        "bed": data.get("bed") or "",
         "language": data["language"],
         "interpreter_needed": int(bool(data.get("interpreter_needed"))),
     }

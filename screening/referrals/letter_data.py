@@ -192,14 +192,18 @@ def cover_row(db: Database, family_id: int, code: str, caregiver_id: int | None 
     """The staff cover sheet's line for one family (or one parent's private letter)."""
     row = one(
         db,
-        "SELECT f.mrn, (SELECT name FROM caregivers c WHERE c.family_id = f.id "
+        "SELECT f.mrn, f.bed, (SELECT name FROM caregivers c WHERE c.family_id = f.id "
         "AND (? IS NULL OR c.id = ?) ORDER BY c.respondent != 'birthing_parent', c.id LIMIT 1) "
         "AS name FROM families f WHERE f.id = ?",
         [caregiver_id, caregiver_id, family_id],
     )
     row = row or {}
-    # No bed column yet (families area); the cover prints the bed once it exists.
-    return CoverRow(name=row.get("name") or "", mrn=row.get("mrn") or "", bed="", family_code=code)
+    return CoverRow(
+        name=row.get("name") or "",
+        mrn=row.get("mrn") or "",
+        bed=row.get("bed") or "",
+        family_code=code,
+    )
 
 
 def set_title(db: Database, user_id: int, title_en: str, title_es: str) -> None:
