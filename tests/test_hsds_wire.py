@@ -10,6 +10,7 @@ from factories_hsdswire import OFFICIAL
 from factories_hsdswire import ORG
 from factories_hsdswire import SVC
 from factories_hsdswire import as_zip
+from factories_hsdswire import needs_official
 from factories_hsdswire import package_files
 from factories_hsdswire import partner_tables
 from factories_hsdswire import unzip
@@ -43,6 +44,7 @@ def audit_rows(db, action: str) -> list[dict]:
     return list(db.query(sql, [action]))
 
 
+@needs_official
 def test_official_example_zip_uploads_and_the_summary_names_what_was_ignored(admin_client, db):
     page = upload(admin_client, official_zip()).get_data(as_text=True)
     assert "Imported 1 services: 1 new, 0 updated, 0 retired." in page
@@ -62,6 +64,7 @@ def test_official_example_zip_uploads_and_the_summary_names_what_was_ignored(adm
     assert row["outcome"] == "ok" and row["detail"] == "added=1 updated=0 retired=0"
 
 
+@needs_official
 def test_official_example_folder_imports_from_the_command_line_and_is_audited(runner, db):
     result = runner.invoke(args=["directory-import", str(OFFICIAL)])
     assert result.exit_code == 0, result.output
@@ -113,7 +116,6 @@ def export_twice(app, tmp_path, data: bytes) -> tuple[bytes, bytes]:
 
 
 def test_round_trip_through_the_app_is_lossless(app, admin_client, tmp_path):
-    upload(admin_client, official_zip())
     upload(admin_client, as_zip(package_files(partner_tables())))
     exported = admin_client.get("/admin/directory/export").data
     first, second = export_twice(app, tmp_path, exported)
@@ -149,7 +151,6 @@ def test_tags_priorities_and_spanish_text_travel_through_hsds(admin_client, db, 
 
 def test_export_validates_with_frictionless(admin_client, tmp_path):
     frictionless = pytest.importorskip("frictionless")
-    upload(admin_client, official_zip())
     upload(admin_client, as_zip(package_files(partner_tables())))
     for name, rows in _files(admin_client.get("/admin/directory/export").data).items():
         (tmp_path / name).write_bytes(rows)
