@@ -34,9 +34,19 @@ PACKAGE = ROOT / "screening"
 TEMPLATES = PACKAGE / "templates"
 CATALOGUE = PACKAGE / "translations" / "es" / "LC_MESSAGES"
 
-# Template folders (and single templates) whose every visible string must be marked. The lead
-# adds "auth", "admin", "reports" and "base.html" as they are converted.
-MARKED = ["families", "screenings", "referrals", "directory", "_form.html", "errors.html"]
+# Template folders (and single templates) whose every visible string must be marked.
+MARKED = [
+    "families",
+    "screenings",
+    "referrals",
+    "directory",
+    "auth",
+    "admin",
+    "reports",
+    "base.html",
+    "_form.html",
+    "errors.html",
+]
 
 # Words shown on purpose in their own language: a link to the English letter says so in
 # English, whatever the page's language.
