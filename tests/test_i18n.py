@@ -34,9 +34,19 @@ PACKAGE = ROOT / "screening"
 TEMPLATES = PACKAGE / "templates"
 CATALOGUE = PACKAGE / "translations" / "es" / "LC_MESSAGES"
 
-# Template folders (and single templates) whose every visible string must be marked. The lead
-# adds "auth", "admin", "reports" and "base.html" as they are converted.
-MARKED = ["families", "screenings", "referrals", "directory", "_form.html", "errors.html"]
+# Template folders (and single templates) whose every visible string must be marked.
+MARKED = [
+    "families",
+    "screenings",
+    "referrals",
+    "directory",
+    "auth",
+    "admin",
+    "reports",
+    "base.html",
+    "_form.html",
+    "errors.html",
+]
 
 # Words shown on purpose in their own language: a link to the English letter says so in
 # English, whatever the page's language.
@@ -51,6 +61,10 @@ TRANSLATED = re.compile(
     r"""\b(?:_|gettext|ngettext)\(\s*(['"])(?:\\.|(?!\1).)*\1"""
     r"""(?:\s*,\s*(['"])(?:\\.|(?!\2).)*\2)?""",
     re.S,
+)
+# A literal compared with == or != is a stored code ('temporarily closed'), never shown.
+COMPARED = re.compile(
+    r"""(?:[!=]=\s*(['"])(?:\\.|(?!\1).)*\1)|(?:(['"])(?:\\.|(?!\2).)*\2\s*[!=]=)""", re.S
 )
 
 
@@ -97,7 +111,7 @@ def unmarked(source: str) -> list[str]:
     """Visible English in a template that is not wrapped in _()/gettext/ngettext."""
     problems = []
     for block in re.findall(r"{{.*?}}|{%.*?%}", source, re.S):
-        rest = TRANSLATED.sub("", block)
+        rest = COMPARED.sub("", TRANSLATED.sub("", block))
         for _quote, literal in LITERAL.findall(rest):
             if _reads_as_english(literal):
                 problems.append(f"in {{{{ }}}}: {literal!r}")
@@ -134,6 +148,8 @@ def test_the_scanner_catches_what_it_should():
     assert not unmarked('<p lang="es">Carta en español</p>')
     assert not unmarked("{% block body_class %}self-complete{% endblock %}")
     assert not unmarked("{% if f.type == 'RadioField' %}{% endif %}")
+    assert not unmarked("{{ _('closed') if s.status == 'temporarily closed' else _('open') }}")
+    assert unmarked("{{ 'Closed for now' if s.status != 'temporarily closed' else _('open') }}")
     assert not unmarked("{{ url_for('families.show', family_id=1) }}{{ x|replace('_', ' ') }}")
 
 

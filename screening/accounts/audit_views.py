@@ -30,6 +30,7 @@ from screening.platform.db import get_db
 
 AUDIT_PAGE_SIZE = 200
 AUDIT_CSV_COLUMNS = ("id", *audit.FIELDS, "hash")
+VERIFY_COMMAND = "flask --app screening audit-verify"
 CODE = Regexp(r"^[a-z_]*$", message=_l("Use the action or record type code, e.g. view."))
 
 
@@ -69,7 +70,7 @@ def audit_view():
     """The audit trail with filters; ?format=csv downloads the filtered rows."""
     form = AuditFilterForm(request.args)
     if request.args and not form.validate():
-        return render_template("admin/audit.html", form=form, rows=[], more=False), 400
+        return _audit_page(form=form, rows=[], more=False), 400
     params = _params(form)
     if request.args.get("format") == "csv":
         return _audit_csv({**params, "before": None})
@@ -77,14 +78,18 @@ def audit_view():
     more = len(rows) > AUDIT_PAGE_SIZE
     rows = rows[:AUDIT_PAGE_SIZE]
     args = {k: v for k, v in request.args.items() if k not in ("before", "format")}
-    return render_template(
-        "admin/audit.html",
+    return _audit_page(
         form=form,
         rows=rows,
         more=more,
         older_url=url_for("admin.audit", **args, before=rows[-1]["id"]) if more else None,
         csv_url=url_for("admin.audit", **args, format="csv"),
     )
+
+
+def _audit_page(**context) -> str:
+    # The command is shown as typed, never translated.
+    return render_template("admin/audit.html", verify_command=VERIFY_COMMAND, **context)
 
 
 def _audit_csv(params: dict) -> Response:

@@ -14,6 +14,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
+from screening.platform import codes
 from screening.platform.roles import ROLES
 
 
@@ -64,7 +65,7 @@ class UserForm(FlaskForm):
         validators=[DataRequired(), Length(max=120)],
         render_kw={"autocomplete": "off"},
     )
-    role = SelectField(_l("Role"), choices=[SelectChoice(r, r.replace("_", " ")) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, codes.ROLES[r]) for r in ROLES])
     phone = StringField(
         _l("Work phone (printed on letters)"), validators=[Optional(), Length(max=40)]
     )

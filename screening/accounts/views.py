@@ -18,6 +18,7 @@ from flask import request
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from screening.accounts import passwords
@@ -185,7 +186,12 @@ def login_totp():
         if factor:
             if factor == "recovery_code":
                 left = store.recovery_codes_left(get_db(), user["id"])
-                flash(_("Recovery code used; %(n)s left.", n=left), "info")
+                used = ngettext(
+                    "Recovery code used; %(num)s code left.",
+                    "Recovery code used; %(num)s codes left.",
+                    left,
+                )
+                flash(used, "info")
             return _after_login(user, factor)
     return render_template("auth/totp.html", form=form, error=error), (401 if error else 200)
 

@@ -32,6 +32,12 @@ RESPONDENTS = {
     "other_caregiver": _l("Other caregiver"),
 }
 PARENTS = ("birthing_parent", "partner")
+# Staff roles (platform.roles.ROLES) as people read them.
+ROLES = {
+    "social_worker": _l("social worker"),
+    "manager": _l("manager"),
+    "admin": _l("admin"),
+}
 TIMEPOINTS = {
     "admission": _l("Admission"),
     "during_stay": _l("During the stay"),

@@ -16,6 +16,8 @@ from flask import g
 from flask import has_request_context
 from flask import render_template
 from flask import request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -116,7 +118,9 @@ def start_request():
     g.started = time.perf_counter()
     if not current_app.secret_key and request.endpoint != "health.healthz":
         return error_page(
-            503, "Not set up", "Run `flask --app screening init-db` to create the secret key."
+            503,
+            _("Not set up"),
+            _("Run %(command)s to create the secret key.", command="flask --app screening init-db"),
         )
     return None
 
@@ -159,7 +163,11 @@ def finish_request(response):
 
 def error_page(status: int, title: str, message: str):
     """A generic error page: never the exception text, which can hold PHI."""
-    return render_template("errors.html", status=status, title=title, message=message), status
+    # A family page may have switched the language (use_locale): the page says which it is in.
+    locale = get_locale()
+    lang = locale.language if locale else None
+    page = render_template("errors.html", status=status, title=title, message=message, lang=lang)
+    return page, status
 
 
 def log_exception(exc_info) -> None:
@@ -180,7 +188,6 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
     app.log_exception = log_exception
     csrf.init_app(app)
-    app.context_processor(lambda: {"available_endpoints": app.view_functions})
     configure_logging(app)
     app.before_request(start_request)
     app.before_request(refuse_bad_input)
@@ -190,38 +197,47 @@ def init_app(app: Flask) -> None:
     def csrf_error(_e):
         return error_page(
             400,
-            "Form expired",
-            "This form was open too long or came from elsewhere. Go back, reload the page "
-            "and submit again. Nothing was saved from this submission.",
+            _("Form expired"),
+            _(
+                "This form was open too long or came from elsewhere. Go back, reload the page "
+                "and submit again. Nothing was saved from this submission."
+            ),
         )
 
     @app.errorhandler(400)
     def bad_request(_e):
         return error_page(
-            400, "Not accepted", "Something in this request was not valid. Go back and try again."
+            400,
+            _("Not accepted"),
+            _("Something in this request was not valid. Go back and try again."),
         )
 
     @app.errorhandler(403)
     def forbidden(_e):
-        return error_page(403, "Not allowed", "Your role does not give access to this page.")
+        return error_page(403, _("Not allowed"), _("Your role does not give access to this page."))
 
     @app.errorhandler(404)
     def not_found(_e):
-        return error_page(404, "Not found", "There is no such page or record.")
+        return error_page(404, _("Not found"), _("There is no such page or record."))
 
     @app.errorhandler(405)
     def bad_method(_e):
-        return error_page(405, "Not allowed", "This address does not accept that kind of request.")
+        return error_page(
+            405, _("Not allowed"), _("This address does not accept that kind of request.")
+        )
 
     @app.errorhandler(413)
     def too_large(_e):
-        return error_page(413, "Too large", "The upload is larger than this site accepts.")
+        return error_page(413, _("Too large"), _("The upload is larger than this site accepts."))
 
     @app.errorhandler(500)
     def server_error(_e):
         return error_page(
             500,
-            "Something went wrong",
-            f"The error was logged with reference {g.get('request_id', '')}. "
-            "Nothing from the last step was half-saved; try again.",
+            _("Something went wrong"),
+            _(
+                "The error was logged with reference %(reference)s. Nothing from the last step "
+                "was half-saved; try again.",
+                reference=g.get("request_id", ""),
+            ),
         )

@@ -1,5 +1,6 @@
 """Interface wording a family sees, and the wording core functions take as a dict, through
-Flask-Babel (it replaces forms/ui.yaml and the hand-written `t(key, lang)` layer).
+Flask-Babel (it replaces forms/ui.yaml and the hand-written `t(key, lang)` layer), and the
+staff-language block templates wrap staff chrome in.
 
 Each key maps to its English msgid; the Spanish lives in translations/es/messages.po. Core
 functions (answer sheets, plain reasons, alerts) want `{key: {language: text}}` with
@@ -9,14 +10,21 @@ functions (answer sheets, plain reasons, alerts) want `{key: {language: text}}` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from flask_babel import force_locale
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from screening.platform import codes
 from screening.platform.i18n import DEFAULT
 from screening.platform.i18n import LANGUAGES
+
+# The language staff read the app in (nav, banners, their messages), even around a page that
+# is in a family's language for an interview.
+STAFF = DEFAULT
 
 TEXT = {
     "next": _l("Next"),
@@ -35,9 +43,6 @@ TEXT = {
     "choose_valid": _l("Choose one of the options."),
     "number_range": _l("Enter a whole number from %(min)s to %(max)s."),
     "declined_exclusive": _l("“Prefer not to answer” cannot be combined with other choices."),
-    # Kept for base.html's skip link and title until it is converted to _() itself.
-    "app_name": _l("NICU family questions"),
-    "skip_link": _l("Skip to the questions"),
     # Staff answer sheet, reasons and alerts (screening results page).
     "sheet_declined": _l("Declined to answer"),
     "sheet_not_answered": _l("Not answered"),
@@ -113,11 +118,25 @@ def words(languages: tuple[str, ...] = LANGUAGES) -> dict[str, dict[str, str]]:
     return built
 
 
-def t(key: str, lang: str | None = None, **values: object) -> str:
-    """Jinja shim for templates not yet converted to _() (base.html): same as text()."""
-    return text(key, lang, **values)
+def in_staff_language(caller: Callable[[], str]) -> Markup:
+    """Jinja call block: render its body in the staff language, whatever the page's.
+
+    An interview page is in the family's language, but the nav, banners and messages around
+    it are read by staff: `{% call in_staff_language() %}...{% endcall %}`, with
+    lang="{{ staff_language }}" on the element so screen readers switch voice too.
+    """
+    with force_locale(STAFF):
+        # caller() is the already autoescaped body Jinja rendered.
+        return Markup(caller())  # noqa: S704  # nosec B704
 
 
 def init_app(app: Flask) -> None:
-    """Expose t(), domain_label() and the code labels to templates."""
-    app.jinja_env.globals.update(t=t, domain_label=domain_label, codes=codes)
+    """Expose domain_label(), the code labels and the staff-language block to templates."""
+    app.jinja_env.globals.update(
+        domain_label=domain_label,
+        codes=codes,
+        # Its own name: a page's `codes` (recovery codes) would hide codes.ROLES in base.html.
+        role_labels=codes.ROLES,
+        in_staff_language=in_staff_language,
+        staff_language=STAFF,
+    )

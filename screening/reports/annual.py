@@ -14,6 +14,8 @@ import io
 from html import escape
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from screening.core import quality_charts
 from screening.core.equity import BUILT_IN
@@ -23,6 +25,7 @@ from screening.core.equity_metrics import DIRECTION_LABELS
 from screening.core.fonts import register_fonts
 from screening.core.trend import TrendError
 from screening.reports import register
+from screening.reports.numbers import percent
 from screening.reports.page import SIGNIFICANCE
 from screening.reports.summary import HIDDEN
 from screening.reports.summary import build_chart
@@ -40,6 +43,10 @@ class YearError(ValueError):
     """A year the report cannot cover (one line)."""
 
 
+# action_plans.status as the report words it.
+PLAN_STATUSES = {"active": _l("active"), "met": _l("target met"), "closed": _l("closed")}
+
+
 def check_year(text: str, today: dt.date) -> int:
     """The report's year: four digits, not after the current year."""
     if not (text or "").isdigit() or len(text) != 4:
@@ -48,10 +55,6 @@ def check_year(text: str, today: dt.date) -> int:
     if year > today.year:
         raise YearError("--year: the year is in the future")
     return year
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
 
 
 def flagged(reports: dict) -> list[str]:
@@ -64,9 +67,16 @@ def flagged(reports: dict) -> list[str]:
             for metric, c in g["metrics"].items():
                 if c.get("disparity"):
                     lines.append(
-                        f"{BUILT_IN[name].label}, {group_label(g['group'])}: "
-                        f"{METRICS[metric].label.lower()} {_pct(c['rate'])} vs {ref} "
-                        f"({DIRECTION_LABELS[c['direction']]})"
+                        _(
+                            "%(dimension)s, %(group)s: %(metric)s %(rate)s vs %(reference)s "
+                            "(%(direction)s)",
+                            dimension=BUILT_IN[name].label,
+                            group=group_label(g["group"]),
+                            metric=METRICS[metric].label.lower(),
+                            rate=percent(c["rate"]),
+                            reference=ref,
+                            direction=DIRECTION_LABELS[c["direction"]],
+                        )
                     )
     return lines
 
@@ -80,11 +90,18 @@ def changes(this: dict, last: dict) -> list[str]:
         if not now or now["suppressed"] or now["rate"] is None:
             continue
         was = (
-            _pct(before["rate"])
+            percent(before["rate"])
             if before and not before["suppressed"] and before["rate"] is not None
             else _("not shown")
         )
-        lines.append(f"{METRICS[metric].label}: {_pct(now['rate'])} (last year {was})")
+        lines.append(
+            _(
+                "%(metric)s: %(rate)s (last year %(before)s)",
+                metric=METRICS[metric].label,
+                rate=percent(now["rate"]),
+                before=was,
+            )
+        )
     return lines
 
 
@@ -92,10 +109,21 @@ def plan_lines(db, year: int) -> list[str]:
     """Each plan with its goal and status."""
     out = []
     for p in register.plans(db):
-        status = _("%(n)s open reviews", n=p["open_reviews"]) if p["open_reviews"] else p["status"]
+        status = (
+            ngettext("%(num)s open review", "%(num)s open reviews", p["open_reviews"])
+            if p["open_reviews"]
+            else str(PLAN_STATUSES.get(p["status"], p["status"]))
+        )
         out.append(
-            f"{METRICS[p['metric']].label}, {group_label(p['grp'])}: target "
-            f"{p['target_rate'] * 100:.0f}% by {p['target_date']}; owner {p['owner']}; {status}"
+            _(
+                "%(metric)s, %(group)s: target %(target)s by %(date)s; owner %(owner)s; %(status)s",
+                metric=METRICS[p["metric"]].label,
+                group=group_label(p["grp"]),
+                target=percent(p["target_rate"], 0),
+                date=p["target_date"],
+                owner=p["owner"],
+                status=status,
+            )
         )
     return out
 
@@ -187,7 +215,7 @@ def annual_pdf(data: dict, unit_name: str, generated_on: dt.date) -> bytes:
     width = letter[0] - 1.2 * inch
 
     def para(text: str, style: str = "Normal") -> Paragraph:
-        return Paragraph(escape(text), styles[style])
+        return Paragraph(escape(str(text)), styles[style])
 
     def bullets(heading: str, lines: list[str], empty: str) -> list:
         return [para(heading, "Heading2")] + [para(f"• {line}") for line in lines or [empty]]
@@ -229,7 +257,7 @@ def annual_pdf(data: dict, unit_name: str, generated_on: dt.date) -> bytes:
                 "0.05 and a relative difference of at least 10%%. Suppression: '%(mark)s' marks a "
                 "count from 1 to %(n)s, or a cell hidden with it so it cannot be worked out from "
                 "the totals.",
-                mark=HIDDEN,
+                mark=str(HIDDEN),
                 n=data["threshold"] - 1,
             ),
             "Italic",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from screening.core import quality_charts
@@ -20,7 +21,7 @@ from screening.reports.summary import decline_rows
 from screening.reports.summary import group_label
 from screening.reports.summary import metric_views
 
-SIGNIFICANCE = (
+SIGNIFICANCE = _l(
     "A difference is flagged only when it is unlikely to be chance: if the group and the "
     "reference group really had the same rate, a gap this large would turn up less than "
     "1 time in 20 (p at most 0.05), and it is at least a tenth of the reference rate."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from html import escape
 
+from flask_babel import gettext as _
+
 from screening.core.equity import Dimension
 from screening.core.equity import Report
 from screening.core.fonts import register_fonts
@@ -16,7 +18,8 @@ from screening.reports.summary import metric_views
 
 
 def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
-    """A plain PDF of the summary: title, period, one table per metric, footnotes."""
+    """A plain PDF of the summary: title, period, one table per metric, footnotes (in the
+    request's language: the staff's)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import landscape
     from reportlab.lib.pagesizes import letter
@@ -33,40 +36,58 @@ def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
     for style in styles.byName.values():
         style.fontName = bold if style.name.startswith(("Heading", "Title")) else regular
     summary = report.summary
-    mark = HIDDEN
+    mark = str(HIDDEN)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
         pagesize=landscape(letter),
-        title=f"Equity summary by {dim.label.lower()}",
+        title=_("Equity summary by %(dimension)s", dimension=dim.label.lower()),
         leftMargin=0.5 * inch,
         rightMargin=0.5 * inch,
         topMargin=0.5 * inch,
         bottomMargin=0.5 * inch,
     )
-    period = f"{summary['from'] or 'first record'} to {summary['to'] or 'latest record'}"
     reference = summary["reference_group"]
+    title = _(
+        "%(unit)s: equity summary by %(dimension)s", unit=unit_name, dimension=dim.label.lower()
+    )
+    period = _(
+        "Period (index date): %(start)s to %(end)s.",
+        start=summary["from"] or _("first record"),
+        end=summary["to"] or _("latest record"),
+    )
     story = [
-        Paragraph(escape(f"{unit_name}: equity summary by {dim.label.lower()}"), styles["Title"]),
-        Paragraph(escape(f"Period (index date): {period}."), styles["Normal"]),
+        Paragraph(escape(title), styles["Title"]),
+        Paragraph(escape(period), styles["Normal"]),
         Paragraph(
             escape(
-                "Reference group for rate ratios: "
-                + (group_label(reference) if reference else "none reportable")
-                + "."
+                _(
+                    "Reference group for rate ratios: %(group)s.",
+                    group=group_label(reference) if reference else _("none reportable"),
+                )
             ),
             styles["Normal"],
         ),
         Spacer(1, 8),
     ]
-    head = ["Group", "Families", "Rate", "95% interval", "Rate ratio (95% CI)", "Flags"]
+    head = [
+        _("Group"),
+        _("Families"),
+        _("Rate"),
+        _("95%% interval"),
+        _("Rate ratio (95%% CI)"),
+        _("Flags"),
+    ]
     if report.too_few_families:
         # Any split of so few families could single one out: say only that.
         story.append(
             Paragraph(
                 escape(
-                    f"Fewer than {summary['suppression_threshold']} families in this period: "
-                    "no figure is shown. Choose a longer period."
+                    _(
+                        "Fewer than %(n)s families in this period: no figure is shown. Choose a "
+                        "longer period.",
+                        n=summary["suppression_threshold"],
+                    )
                 ),
                 styles["Normal"],
             )
@@ -77,7 +98,11 @@ def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
         story.append(
             Paragraph(
                 escape(
-                    f"Numerator: {metric.numerator_text}. Denominator: {metric.denominator_text}."
+                    _(
+                        "Numerator: %(numerator)s. Denominator: %(denominator)s.",
+                        numerator=metric.numerator_text,
+                        denominator=metric.denominator_text,
+                    )
                 ),
                 styles["Normal"],
             )
@@ -85,10 +110,12 @@ def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
         data = [head]
         for row in view["rows"]:
             t = row["text"]
-            label = row["label"] + (" (reference)" if row["reference"] else "")
+            label = row["label"]
+            if row["reference"]:
+                label = _("%(group)s (reference)", group=label)
             data.append([label, t["counts"], t["rate"], t["ci"], t["rr"], t["flag"]])
         t = view["total"]
-        data.append(["All families", t["counts"], t["rate"], t["ci"], "", t["flag"]])
+        data.append([_("All families"), t["counts"], t["rate"], t["ci"], "", t["flag"]])
         table = Table(data, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
@@ -103,16 +130,21 @@ def equity_pdf(report: Report, dim: Dimension, unit_name: str) -> bytes:
         )
         story += [table, Spacer(1, 6)]
     for note in (
-        f"{mark} marks a hidden cell: a count from 1 to "
-        f"{summary['suppression_threshold'] - 1}, or a cell hidden with it so that it cannot be "
-        "worked out from the totals. Zero is shown.",
-        "Rates with 95% Wilson intervals; rate ratios against the reference group with Katz "
-        "log intervals. Disparity: p at most 0.05 and a relative difference of at least 10% "
-        "on the adverse outcome (AHRQ). Unstable: fewer than 20 events.",
-        "Declined and unknown rows show data completeness; they are never compared.",
+        _(
+            "%(mark)s marks a hidden cell: a count from 1 to %(n)s, or a cell hidden with it so "
+            "that it cannot be worked out from the totals. Zero is shown.",
+            mark=mark,
+            n=summary["suppression_threshold"] - 1,
+        ),
+        _(
+            "Rates with 95%% Wilson intervals; rate ratios against the reference group with Katz "
+            "log intervals. Disparity: p at most 0.05 and a relative difference of at least 10%% "
+            "on the adverse outcome (AHRQ). Unstable: fewer than 20 events."
+        ),
+        _("Declined and unknown rows show data completeness; they are never compared."),
         PERIOD_NOTE,
         LINKED_NOTE,
     ):
-        story.append(Paragraph(escape(note), styles["Italic"]))
+        story.append(Paragraph(escape(str(note)), styles["Italic"]))
     doc.build(story)
     return buffer.getvalue()

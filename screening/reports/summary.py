@@ -10,6 +10,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from screening.core import charts
@@ -28,6 +29,10 @@ from screening.core.periods import snap_period
 from screening.core.trend import build_trend
 from screening.platform.codes import LANGUAGES
 from screening.reports import store
+from screening.reports.numbers import count
+from screening.reports.numbers import decimal
+from screening.reports.numbers import percent
+from screening.reports.numbers import signed
 
 Counts = dict[tuple[object, str], dict[str, int]]
 MAIN_METRICS = (
@@ -44,12 +49,12 @@ MAIN_METRICS = (
     "need_met",
 )
 # What a hidden count shows: a word, never "<11", which reads as a group size.
-HIDDEN = "hidden"
-PERIOD_NOTE = (
+HIDDEN = _l("hidden")
+PERIOD_NOTE = _l(
     "The period and the quarters follow each family's index date: the NICU admission date "
     "for families recorded in this app, and the first screening offer for imported history."
 )
-LINKED_NOTE = (
+LINKED_NOTE = _l(
     "Each summary and its quarterly trend are protected together. Comparing two summaries "
     "of overlapping periods can narrow a hidden count, so share whole quarters or years."
 )
@@ -155,33 +160,38 @@ def group_label(group: str) -> str:
     return LANGUAGES.get(group, group)
 
 
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
-
-
 def cell_text(cell: dict, mark: str) -> dict[str, str]:
-    """Display strings for one metric cell; hidden cells show the mark, never a number."""
+    """Display strings for one metric cell, in the page's language; hidden cells show the
+    mark, never a number."""
+    mark = str(mark)
     if cell["suppressed"]:
         return {"counts": mark, "rate": mark, "ci": "", "rr": "", "rd": "", "flag": ""}
     n = cell["denominator"]
     text = {
-        "counts": f"{cell['numerator']} / {n}",
-        "rate": _pct(cell["rate"]) if n else "no families",
-        "ci": f"{_pct(cell['ci_low'])} to {_pct(cell['ci_high'])}" if n else "",
+        "counts": f"{count(cell['numerator'])} / {count(n)}",
+        "rate": percent(cell["rate"]) if n else _("no families"),
+        "ci": _("%(low)s to %(high)s", low=percent(cell["ci_low"]), high=percent(cell["ci_high"]))
+        if n
+        else "",
         "rr": "",
         "rd": "",
         "flag": "",
     }
     if cell.get("rate_ratio") is not None:
         if cell.get("rr_ci_low") is None:
-            text["rr"] = "1.00 (reference)"
+            text["rr"] = _("%(ratio)s (reference)", ratio=decimal(1))
         else:
-            text["rr"] = (
-                f"{cell['rate_ratio']:.2f} ({cell['rr_ci_low']:.2f} to {cell['rr_ci_high']:.2f})"
+            text["rr"] = _(
+                "%(ratio)s (%(low)s to %(high)s)",
+                ratio=decimal(cell["rate_ratio"]),
+                low=decimal(cell["rr_ci_low"]),
+                high=decimal(cell["rr_ci_high"]),
             )
-            text["rd"] = (
-                f"{cell['rd'] * 100:+.1f} pts ({cell['rd_ci_low'] * 100:+.1f} to "
-                f"{cell['rd_ci_high'] * 100:+.1f})"
+            text["rd"] = _(
+                "%(difference)s pts (%(low)s to %(high)s)",
+                difference=signed(cell["rd"] * 100),
+                low=signed(cell["rd_ci_low"] * 100),
+                high=signed(cell["rd_ci_high"] * 100),
             )
     way = cell.get("direction")
     if way in ("worse", "better"):
@@ -198,7 +208,7 @@ def cell_text(cell: dict, mark: str) -> dict[str, str]:
 def metric_views(report: Report, dim: Dimension) -> list[dict]:
     """Per metric: its words, table rows and chart, ready for the template and the PDF."""
     summary = report.summary
-    mark = HIDDEN
+    mark = str(HIDDEN)
     views = []
     for name, metric in METRICS.items():
         rows, estimates = [], []
@@ -221,7 +231,11 @@ def metric_views(report: Report, dim: Dimension) -> list[dict]:
             )
         total = summary["total"]["metrics"][name]
         svg = charts.dot_whisker(
-            f"{metric.label} by {dim.label.lower()}: rate and 95% interval",
+            _(
+                "%(metric)s by %(dimension)s: rate and 95%% interval",
+                metric=metric.label,
+                dimension=dim.label.lower(),
+            ),
             estimates,
             chart_id=f"dw-{name.replace(':', '-')}",
             hidden_mark=mark,
@@ -248,9 +262,9 @@ def cascade_chart(report: Report, dim: Dimension) -> tuple[Markup, list[str]]:
         if g == "total" or (g not in COMPLETENESS_GROUPS and not steps[0].suppressed)
     ]
     title = _("Care cascade by %(dimension)s", dimension=dim.label.lower())
-    svg = quality_charts.cascade(title, groups, hidden_mark=HIDDEN)
+    svg = quality_charts.cascade(title, groups, hidden_mark=str(HIDDEN))
     # core.quality_charts escapes every label.
-    return Markup(svg), quality_charts.cascade_text(groups, HIDDEN)  # noqa: S704  # nosec B704
+    return Markup(svg), quality_charts.cascade_text(groups, str(HIDDEN))  # noqa: S704  # nosec B704
 
 
 DECLINE_METRICS = ("declined", "declined_family", "declined_system")
@@ -264,7 +278,11 @@ def decline_rows(report: Report) -> list[dict]:
     for group, metrics in blocks:
         label = _("All families") if group == "total" else group_label(group)
         flags = [
-            f"{METRICS[m].label}: {DIRECTION_LABELS[metrics[m]['direction']]}"
+            _(
+                "%(metric)s: %(direction)s",
+                metric=METRICS[m].label,
+                direction=DIRECTION_LABELS[metrics[m]["direction"]],
+            )
             for m in DECLINE_METRICS
             if metrics[m].get("direction")
         ]

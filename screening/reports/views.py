@@ -25,6 +25,7 @@ from screening.platform import audit
 from screening.platform.db import get_db
 from screening.platform.roles import allow
 from screening.reports import annual
+from screening.reports import numbers
 from screening.reports import page
 from screening.reports import register
 from screening.reports import views_plans
@@ -132,6 +133,8 @@ def annual_report():
 
 def init_app(app: Flask) -> None:
     """Register the blueprint."""
+    # Figures in the page's language (Babel), for the report templates.
+    app.jinja_env.filters.update(percent=numbers.percent, count=numbers.count)
     # Fail at start-up, naming the setting, rather than on a manager's first page view.
     available_dimensions(app.config)
     views_plans.init_app(app)

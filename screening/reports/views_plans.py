@@ -32,6 +32,8 @@ from screening.reports.blueprint import bp
 from screening.reports.forms import EquityForm
 from screening.reports.forms import PlanForm
 from screening.reports.forms import ReviewForm
+from screening.reports.numbers import percent
+from screening.reports.summary import HIDDEN
 from screening.reports.summary import available_dimensions
 from screening.reports.summary import build_chart
 from screening.reports.summary import group_label
@@ -75,7 +77,7 @@ def plan_chart(db, config, plan: dict) -> dict:
         "%(metric)s, %(group)s: target %(target)s",
         metric=METRICS[plan["metric"]].label,
         group=group_label(plan["grp"]),
-        target=f"{plan['target_rate'] * 100:.0f}%",
+        target=percent(plan["target_rate"], 0),
     )
     notes = register.month_notes(db)
     svg = quality_charts.p_chart(title, chart, notes, target=plan["target_rate"])
@@ -176,6 +178,7 @@ def parents():
         data=data,
         measures=MEASURES,
         roles=ROLE_LABELS,
+        mark=HIDDEN,
         query={k: v for k, v in zip(("from", "to"), period, strict=True) if v},
     )
 

@@ -47,6 +47,7 @@ def demo_ids(server) -> dict[str, object]:
                 "WHERE s.status IN ('completed', 'closed') ORDER BY s.id LIMIT 1"
             ),
             "number": first("SELECT number FROM services ORDER BY number LIMIT 1"),
+            "plan_id": first("SELECT id FROM action_plans ORDER BY id LIMIT 1"),
             "n": 1,
             "instrument_id": "phq9",
         }
