@@ -158,7 +158,8 @@ def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _cell(x: int, n: int, suppressed: bool) -> dict:
+def cell(x: int, n: int, suppressed: bool) -> dict:
+    """One protected figure: counts, rate and Wilson interval, or all hidden."""
     if suppressed:
         return {
             "numerator": None,
@@ -291,8 +292,8 @@ def summarize(
     metric_pairs = {m.name: (m.numerator, m.denominator) for m in METRICS.values()}
     hidden = protect(tables, metric_pairs, groups, quarters, threshold)
 
-    def cell(metric: Metric, row: str, col: str) -> dict:
-        return _cell(
+    def at(metric: Metric, row: str, col: str) -> dict:
+        return cell(
             tables[metric.numerator][(row, col)],
             tables[metric.denominator][(row, col)],
             (row, col) in hidden[metric.name],
@@ -313,15 +314,15 @@ def summarize(
     for g in groups:
         metrics = {}
         for metric in METRICS.values():
-            c = cell(metric, g, TOTAL)
-            ref = cell(metric, reference, TOTAL) if reference else None
+            c = at(metric, g, TOTAL)
+            ref = at(metric, reference, TOTAL) if reference else None
             compare = g not in COMPLETENESS_GROUPS
             c.update(_compare(c, ref if compare else None, metric, g == reference))
             metrics[metric.name] = c
         group_rows.append({"group": g, "metrics": metrics})
     total = {}
     for metric in METRICS.values():
-        c = cell(metric, TOTAL, TOTAL)
+        c = at(metric, TOTAL, TOTAL)
         c.update(dict.fromkeys(COMPARISON_FIELDS))
         total[metric.name] = c
     summary = {
@@ -335,8 +336,8 @@ def summarize(
     }
     trend = {
         metric.name: {
-            "groups": {g: [cell(metric, g, q) for q in quarters] for g in groups},
-            "total": [cell(metric, TOTAL, q) for q in quarters],
+            "groups": {g: [at(metric, g, q) for q in quarters] for g in groups},
+            "total": [at(metric, TOTAL, q) for q in quarters],
         }
         for metric in METRICS.values()
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import stats
+from .equity import cell
 from .suppression import is_small
 
 ROLES = ("birthing_parent", "partner")
@@ -29,27 +29,6 @@ MEASURES = {
 QUANTITIES = ("parents", "screened", "positive", "follow_up", "declined")
 
 
-def _cell(x: int, n: int, hidden: bool) -> dict:
-    if hidden:
-        return {
-            "numerator": None,
-            "denominator": None,
-            "rate": None,
-            "ci_low": None,
-            "ci_high": None,
-            "suppressed": True,
-        }
-    ci = stats.wilson(x, n)
-    return {
-        "numerator": x,
-        "denominator": n,
-        "rate": round(x / n, 6) if n else None,
-        "ci_low": round(ci[0], 4) if ci else None,
-        "ci_high": round(ci[1], 4) if ci else None,
-        "suppressed": False,
-    }
-
-
 def measure_set(counts: Mapping[str, Mapping[str, int]], threshold: int = 11) -> dict:
     """{"roles": {role: {measure: cell}}, "total": {measure: cell}} from counts per role."""
     rows = {r: {q: int(counts.get(r, {}).get(q, 0)) for q in QUANTITIES} for r in ROLES}
@@ -63,8 +42,8 @@ def measure_set(counts: Mapping[str, Mapping[str, int]], threshold: int = 11) ->
         if not total_hidden and sum(hidden.values()) == 1:
             hidden = dict.fromkeys(ROLES, True)
         for r in ROLES:
-            out["roles"][r][name] = _cell(rows[r][num], rows[r][den], hidden[r])
-        out["total"][name] = _cell(total[num], total[den], total_hidden)
+            out["roles"][r][name] = cell(rows[r][num], rows[r][den], hidden[r])
+        out["total"][name] = cell(total[num], total[den], total_hidden)
     return out
 
 
