@@ -22,14 +22,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from factories_security import csrf_app
-from factories_security import real_ids
-from factories_security import sign_in
-from factories_security import token
 from werkzeug.routing import PathConverter
 
 from screening.platform.roles import PUBLIC
 from screening.platform.roles import allowed_roles
+from tests.factories.web import csrf_app
+from tests.factories.web import real_ids
+from tests.factories.web import sign_in
+from tests.factories.web import token
 
 MATRIX = Path(__file__).with_name("authz_matrix.yaml")
 ROLES = ("anonymous", "social_worker", "manager", "admin")

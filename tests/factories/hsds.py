@@ -1,4 +1,5 @@
-"""Test builders for HSDS packages (the lead folds these into tests/factories.py)."""
+"""HSDS packages for the directory exchange tests: a partner package in the variants HSDS
+allows, as CSV files, a folder or a zip, with or without datapackage.json."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from screening.core import hsds
 
 # The Open Referral specification's examples/csv folder as published (see its README).
-OFFICIAL = Path(__file__).parent / "data" / "hsds_official_example"
+OFFICIAL = Path(__file__).parent.parent / "data" / "hsds_official_example"
 
 # The directory fields an HSDS round trip must keep (test_directory_web compares these too).
 FIELDS = (
