@@ -61,7 +61,7 @@ class Family:
 
     @property
     def parent(self) -> int:
-        """The first caregiver (the birthing parent unless a test names others)."""
+        """The birthing parent."""
         return self.caregivers[0]
 
 
@@ -69,7 +69,8 @@ def family(
     db: Database,
     *,
     language: str = "es",
-    parents: tuple[tuple[str, str], ...] = (("Lucía Ejemplo", "birthing_parent"),),
+    name: str = "Lucía Ejemplo",
+    partner: str | None = None,
     infants: tuple[tuple[str, str], ...] = (("Bebé Ejemplo", "2026-10-30"),),
     phone: str = "(555) 010-1234",
     interpreter: bool = True,
@@ -78,7 +79,8 @@ def family(
     race: tuple[str, ...] = ("hispanic",),
     insurance: str = "public",
 ) -> Family:
-    """A family saved through the families store, as the family form saves one."""
+    """A family saved through the families store, as the family form saves one: a birthing
+    parent `name`, a `partner` when given, and `infants` as (name, date of birth)."""
     data = {
         "mrn": mrn or f"T{uuid.uuid4().int % 10**8:08d}",
         "admission_date": admitted,
@@ -88,7 +90,9 @@ def family(
         "interpreter_needed": interpreter,
         "infants": [{"name": n, "dob": dob, "ga_weeks": 30} for n, dob in infants],
         "caregivers": [
-            {"name": n, "respondent": r, "phone": phone, "language": language} for n, r in parents
+            {"name": n, "respondent": r, "phone": phone, "language": language}
+            for n, r in ((name, "birthing_parent"), (partner, "partner"))
+            if n
         ],
     }
     with write(db):
@@ -128,13 +132,20 @@ def answers_for(*domains: str, reg: Registry | None = None) -> dict[str, dict[st
             code = next(o.code for o in item.options if o.code in condition.answers)
             given[item.id] = [code] if item.type == "multi" else code
         else:
-            names = condition.items or inst.scores[condition.name].items
-            given.update({i: _top(inst, i) for i in names})
+            # Only as many top answers as the threshold needs: all of PHQ-9 at the top would
+            # add a self-harm answer, and with it a crisis line the test did not ask for.
+            for item_id in condition.items or inst.scores[condition.name].items:
+                if _positive(reg, answers, domain):
+                    break
+                given[item_id] = _top(inst, item_id)
         given.update({i.id: "yes" for i in inst.items if i.wants_help_for == domain})
-    result = score(reg, "birthing_parent", answers)
-    missed = [d for d in domains if result["domains"][d]["status"] != "positive"]
+    missed = [d for d in domains if not _positive(reg, answers, d)]
     assert not missed, f"answers_for could not make {missed} positive"
     return answers
+
+
+def _positive(reg: Registry, answers: dict, domain: str) -> bool:
+    return score(reg, "birthing_parent", answers)["domains"][domain]["status"] == "positive"
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,15 @@ def screening(
         )  # fmt: skip
     ids = tuple(r["id"] for r in db.query("SELECT id FROM referrals WHERE screening_id = ?", [sid]))
     return Screened(sid, result, ids)
+
+
+def screened_family(
+    app, db: Database, *domains: str, **family_kw
+) -> tuple[Family, tuple[int, ...]]:
+    """A new family whose birthing parent was screened positive, wanting help, for `domains`;
+    (the family, the ids of the referrals suggested)."""
+    fam = family(db, **family_kw)
+    return fam, screening(app, db, fam, answers_for(*domains)).referrals
 
 
 def referral_row(db: Database, rid: int) -> dict:
