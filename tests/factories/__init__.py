@@ -78,6 +78,7 @@ def family(
     admitted: str = "2026-11-01",
     race: tuple[str, ...] = ("hispanic",),
     insurance: str = "public",
+    username: str = "sw.garcia",
 ) -> Family:
     """A family saved through the families store, as the family form saves one: a birthing
     parent `name`, a `partner` when given, and `infants` as (name, date of birth)."""
@@ -96,7 +97,7 @@ def family(
         ],
     }
     with write(db):
-        fid = create_family(db, data, user_id(db))
+        fid = create_family(db, data, user_id(db, username))
     ids = [
         (r["id"], r["t"])
         for r in db.query(

@@ -162,6 +162,16 @@ def real_ids(app) -> dict[str, int]:
         db.close()
 
 
+def in_progress_screenings(app) -> list[int]:
+    """The ids of the first two screenings still in progress in the app's database."""
+    db = connect(app.config["DATABASE"])
+    try:
+        sql = "SELECT id FROM screenings WHERE status = 'in_progress' ORDER BY id LIMIT 2"
+        return [r[0] for r in db.execute(sql)]
+    finally:
+        db.close()
+
+
 def core_words() -> dict[str, dict[str, str]]:
     """The wording dict core functions take, from the shipped catalogue (no database)."""
     app = Flask(__name__)
