@@ -58,6 +58,37 @@ def page_inputs(html: str) -> dict[str, list[tuple[str, str]]]:
     return fields
 
 
+def family_form(**overrides) -> dict:
+    """The new-family form as posted: twins and one parent (a second parent row left blank);
+    an override of None leaves a field out."""
+    data = {
+        "mrn": "NICU-55501",
+        "admission_date": "2026-11-10",
+        "discharge_date": "",
+        "race_ethnicity": ["black", "hispanic"],
+        "insurance": "public",
+        "zip": "02118",
+        "language": "es",
+        "infants-0-name": "Baby Girl Testa",
+        "infants-0-dob": "2026-11-09",
+        "infants-0-ga_weeks": "29",
+        "infants-0-ga_days": "3",
+        "infants-1-name": "Baby Boy Testa",
+        "infants-1-dob": "2026-11-09",
+        "infants-1-ga_weeks": "29",
+        "infants-1-ga_days": "3",
+        "caregivers-0-name": "Rosalind Testa",
+        "caregivers-0-respondent": "birthing_parent",
+        "caregivers-0-phone": "(555) 012-3456",
+        "caregivers-0-language": "es",
+        "caregivers-1-name": "",
+        "caregivers-1-respondent": "partner",
+        "caregivers-1-language": "en",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def screening_id(response) -> int:
     """The screening id a start or page response redirects to."""
     return int(response.headers["Location"].split("/screenings/")[1].split("/")[0])
