@@ -32,8 +32,10 @@ from screening.platform import timeutil
 from screening.platform.db import connect
 from screening.referrals import letter_data
 from screening.referrals import wording
-from screening.referrals.store import create_suggestions
 from screening.schema import migrate
+from tests.factories import answers_for
+from tests.factories import family
+from tests.factories import screening
 
 NEEDS = ("food", "infant_supplies", "nicu_visiting", "health_insurance", "lactation", "utilities")
 
@@ -90,7 +92,7 @@ def bare(lines: list[str], font: str) -> bytes:
     return buffer.getvalue()
 
 
-def batch_database(folder: Path, families: int) -> tuple:
+def batch_database(app, folder: Path, families: int) -> tuple:
     """A database with the starter directory and `families` families with accepted referrals."""
     db = connect(str(folder / "bench.sqlite"))
     migrate(db)
@@ -111,45 +113,16 @@ def batch_database(folder: Path, families: int) -> tuple:
             )
             .last_pk
         )
-        ids = []
-        for n in range(families):
-            language = "es" if n % 3 == 0 else "en"
-            fid = (
-                db["families"]
-                .insert(
-                    {
-                        "mrn": f"B{n}",
-                        "admission_date": "2026-11-01",
-                        "language": language,
-                        "created_at": stamp,
-                        "updated_at": stamp,
-                    }
-                )
-                .last_pk
-            )
-            cid = (
-                db["caregivers"]
-                .insert(
-                    {
-                        "family_id": fid,
-                        "name": f"P{n}",
-                        "respondent": "birthing_parent",
-                        "created_at": stamp,
-                    }
-                )
-                .last_pk
-            )
-            result = {"domains": {d: {"status": "positive", "wants_help": "yes"} for d in NEEDS}}
-            create_suggestions(
-                db,
-                family_id=fid,
-                screening_id=None,
-                caregiver_id=cid,
-                result=result,
-                language=language,
-                user_id=user,
-            )
-            ids.append(fid)
+    # The same builders as the tests: families saved by the families store, each parent's
+    # answers scored by the real scorer and suggestions made by create_suggestions.
+    answers = answers_for(*NEEDS)
+    ids = []
+    for n in range(families):
+        language = "es" if n % 3 == 0 else "en"
+        fam = family(db, language=language, name=f"P{n}", username="bench")
+        screening(app, db, fam, answers, language=language, username="bench")
+        ids.append(fam.id)
+    with db.atomic():
         db.execute(
             "UPDATE referrals SET status = 'accepted', accepted_at = ?, owner_id = ?", [stamp, user]
         )
@@ -176,13 +149,13 @@ def run() -> list[str]:
             {"TESTING": True, "SECRET_KEY": "bench", "DATABASE": f"{tmp}/bench.sqlite"}
         )
         with app.app_context():
-            out = _measure(Path(tmp))
+            out = _measure(app, Path(tmp))
     return out
 
 
-def _measure(folder: Path) -> list[str]:
+def _measure(app, folder: Path) -> list[str]:
     out = []
-    db, family_ids = batch_database(folder, 100)
+    db, family_ids = batch_database(app, folder, 100)
     letter = sample_letter(all_services(db))
     lines = letter_lines(letter)
     font = letters.register_fonts()[0]

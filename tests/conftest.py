@@ -11,9 +11,11 @@ import pytest
 from hypothesis import settings
 
 from screening import create_app
-from screening.demo import DEMO_ACCOUNTS
 from screening.platform.db import connect
 from screening.schema import migrate
+from tests.factories.web import account
+from tests.factories.web import make_config
+from tests.factories.web import page_inputs
 
 # CI runs every property test on the same examples (a green run is never luck); a developer's
 # run explores new ones. `--hypothesis-seed=N` still picks a seed in either profile.
@@ -24,17 +26,6 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 def pytest_report_header(config):
     return f"sqlite {sqlite3.sqlite_version}, sqlite-utils {metadata.version('sqlite-utils')}"
-
-
-def make_config(tmp_path) -> dict:
-    """Settings for a test app whose files live in tmp_path."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-only-secret",
-        "WTF_CSRF_ENABLED": False,
-        "DATABASE": str(tmp_path / "test.sqlite"),
-        "INSTANCE_FORMS": str(tmp_path / "forms"),
-    }
 
 
 @pytest.fixture(autouse=True)
@@ -92,14 +83,6 @@ def db(app):
     database = connect(app.config["DATABASE"])
     yield database
     database.close()
-
-
-def account(role: str) -> tuple[str, str]:
-    """(username, password) of the first demo account with the role."""
-    for username, r, password, _name in DEMO_ACCOUNTS:
-        if r == role:
-            return username, password
-    raise LookupError(role)
 
 
 class AuthActions:
@@ -178,31 +161,6 @@ def admin_client(client, auth):
     """A client signed in as an admin."""
     assert auth.login("admin").status_code == 302
     return client
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token from a rendered form."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, "no csrf token in page"
-    return match.group(1)
-
-
-INPUT_RE = re.compile(r"<input[^>]*>")
-ATTR_RE = re.compile(r'(\w[\w-]*)="([^"]*)"')
-
-
-def page_inputs(html: str) -> dict[str, list[tuple[str, str]]]:
-    """{field name: [(type, value), ...]} of the radio, checkbox and text inputs on a page."""
-    fields: dict[str, list[tuple[str, str]]] = {}
-    for tag in INPUT_RE.findall(html):
-        attrs = dict(ATTR_RE.findall(tag))
-        name = attrs.get("name", "")
-        if "__" not in name or name.startswith("csrf"):
-            continue
-        fields.setdefault(name, []).append((attrs.get("type", "text"), attrs.get("value", "")))
-    return fields
 
 
 class ScreenActions:

@@ -8,9 +8,9 @@ import re
 
 from screening.platform import timeutil
 from screening.platform.db import one
-from tests.factories_bedside import completed_screening
-from tests.factories_bedside import screening_id
-from tests.factories_bedside import unscreened_family
+from tests.factories import unscreened_family
+from tests.factories.web import completed_screening
+from tests.factories.web import screening_id
 
 FOOD_OFTEN = {"ahc_core__ahc_3": "LA28397-0"}
 

@@ -11,7 +11,7 @@ from screening.core.instrument_loader import load_registry
 from screening.core.instruments import DECLINED
 from screening.core.plain_reasons import plain_reasons
 from screening.core.scoring import score_explained
-from tests.factories_babel import core_words
+from tests.factories.web import core_words
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry(ROOT / "forms")

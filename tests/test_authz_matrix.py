@@ -22,14 +22,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from factories_security import csrf_app
-from factories_security import real_ids
-from factories_security import sign_in
-from factories_security import token
 from werkzeug.routing import PathConverter
 
 from screening.platform.roles import PUBLIC
 from screening.platform.roles import allowed_roles
+from tests.factories.web import csrf_app
+from tests.factories.web import in_progress_screenings
+from tests.factories.web import real_ids
+from tests.factories.web import sign_in
+from tests.factories.web import token
 
 MATRIX = Path(__file__).with_name("authz_matrix.yaml")
 ROLES = ("anonymous", "social_worker", "manager", "admin")
@@ -149,26 +150,10 @@ def check(client, role, routes_, table, csrf, locked_url="", only=None) -> list[
     return wrong
 
 
-def in_progress(app) -> list[int]:
-    from screening.platform.db import connect
-
-    db = connect(app.config["DATABASE"])
-    try:
-        return [
-            r[0]
-            for r in db.execute(
-                "SELECT id FROM screenings WHERE status = 'in_progress' ORDER BY id LIMIT 2"
-            )
-        ]
-    finally:
-        db.close()
-
-
-@pytest.mark.slow
 def test_the_running_app_enforces_the_matrix_for_a_parent_on_the_tablet(app):
     secure = csrf_app(app)
     table = expected()
-    own, other = in_progress(secure)
+    own, other = in_progress_screenings(secure)
     wrong = []
     for screening_id in (own, other):
         client = sign_in(secure, "social_worker")

@@ -13,27 +13,10 @@ from screening.platform.db import connect
 from screening.platform.db import one
 from screening.platform.db import write
 from screening.screenings import alerts as alert_store
-from tests.factories_bedside import SELF_HARM
-from tests.factories_bedside import completed_screening
-from tests.factories_bedside import screening_id
-from tests.factories_bedside import unscreened_family
-
-
-def run_parent_mode(screen, client, db, language="es"):
-    family_id, caregiver_id = unscreened_family(db)
-    sid = screening_id(
-        screen.start(
-            family_id, caregiver_id, instruments=["phq9"], language=language, mode="self_complete"
-        )
-    )
-    assert client.post(f"/screenings/{sid}/handover").status_code == 302
-    url, last = f"/screenings/{sid}/page/1", None
-    for _ in range(10):
-        last = screen.answer_page(url, SELF_HARM)
-        url = last.headers.get("Location", "")
-        if "/page/" not in url:
-            break
-    return sid, last
+from tests.factories import unscreened_family
+from tests.factories.web import SELF_HARM
+from tests.factories.web import completed_screening
+from tests.factories.web import run_parent_mode
 
 
 def test_self_harm_answer_in_parent_mode_shows_crisis_lines_at_once_in_spanish(

@@ -3,8 +3,8 @@ Back, a typed address or a wrong password lands on them, never on a bare lock sc
 
 from __future__ import annotations
 
-from tests.conftest import account
-from tests.factories_browserfix import parent_answers_self_harm
+from tests.factories.web import account
+from tests.factories.web import run_parent_mode
 
 CRISIS_NUMBERS = ("tel:988", "tel:18338526262")
 
@@ -16,7 +16,7 @@ def shown(client, url: str) -> tuple[str, str]:
 
 
 def test_back_to_the_questions_after_a_crisis_shows_the_crisis_lines(screen, sw_client, db):
-    sid, last = parent_answers_self_harm(screen, sw_client, db)
+    sid, last = run_parent_mode(screen, sw_client, db)
     assert last.headers["Location"].endswith(f"/screenings/{sid}/crisis")
     sw_client.get(last.headers["Location"])
     for url in (f"/screenings/{sid}/page/1", f"/screenings/{sid}/locked", "/families"):
@@ -27,7 +27,7 @@ def test_back_to_the_questions_after_a_crisis_shows_the_crisis_lines(screen, sw_
 
 
 def test_a_wrong_password_keeps_the_crisis_lines(screen, sw_client, db):
-    sid, last = parent_answers_self_harm(screen, sw_client, db)
+    sid, last = run_parent_mode(screen, sw_client, db)
     sw_client.get(last.headers["Location"])
     response = sw_client.post(
         f"/screenings/{sid}/unlock", data={"password": "not-it"}, follow_redirects=True
@@ -37,7 +37,7 @@ def test_a_wrong_password_keeps_the_crisis_lines(screen, sw_client, db):
 
 
 def test_after_hand_back_a_new_hand_over_starts_without_the_crisis(screen, sw_client, db):
-    sid, last = parent_answers_self_harm(screen, sw_client, db)
+    sid, last = run_parent_mode(screen, sw_client, db)
     sw_client.get(last.headers["Location"])
     _user, password = account("social_worker")
     assert sw_client.post(f"/screenings/{sid}/unlock", data={"password": password}).status_code

@@ -6,9 +6,6 @@ import io
 
 import pytest
 import yaml
-from factories_hsdswire import FIELDS as COMPARED
-from factories_hsdswire import rezip
-from factories_hsdswire import unzip
 
 from screening.core import hsds
 from screening.directory.store import STARTER
@@ -18,6 +15,9 @@ from screening.platform import timeutil
 from screening.platform.db import connect
 from screening.referrals.store import create_suggestions
 from screening.schema import migrate
+from tests.factories.hsds import FIELDS as COMPARED
+from tests.factories.hsds import rezip
+from tests.factories.hsds import unzip
 
 
 def directory(db):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 
 import pytest
 
@@ -22,8 +21,9 @@ from screening.core.equity_metrics import count_families
 from screening.core.results_import import parse
 from screening.platform.db import write
 from screening.reports import store as equity_data
-
-STAMP = "2026-01-05T10:00:00Z"
+from tests.factories.equity import STAMP
+from tests.factories.equity import app_family
+from tests.factories.equity import clear_families
 
 
 def counts_for(groups: dict[str, tuple[int, int]], quarter: str = "2026Q1") -> dict:
@@ -138,74 +138,15 @@ def test_csv_rows_hold_the_same_cells_as_the_json():
     assert {r["group"] for r in body} >= {"public", "private", "total"}
 
 
-def _app_family(db, *, mrn, admitted, race, language, screening=None, results=(), referrals=()):
-    fid = (
-        db["families"]
-        .insert(
-            {
-                "mrn": mrn,
-                "admission_date": admitted,
-                "race_ethnicity": json.dumps(race),
-                "insurance": "public",
-                "language": language,
-                "created_at": STAMP,
-                "updated_at": STAMP,
-            }
-        )
-        .last_pk
+def _app_family(db, *, screening=(), results=(), referrals=(), **kw):
+    """An app family whose offers all started at STAMP; results carry no help answer."""
+    return app_family(
+        db,
+        offers=[(status, STAMP, None, None) for status in screening],
+        results=[(domain, status, "not_asked") for domain, status in results],
+        referrals=[(domain, status, None) for domain, status in referrals],
+        **kw,
     )
-    cid = (
-        db["caregivers"]
-        .insert(
-            {
-                "family_id": fid,
-                "name": "Test Parent",
-                "respondent": "birthing_parent",
-                "created_at": STAMP,
-            }
-        )
-        .last_pk
-    )
-    for status in screening or ():
-        sid = (
-            db["screenings"]
-            .insert(
-                {
-                    "family_id": fid,
-                    "caregiver_id": cid,
-                    "timepoint": "admission",
-                    "mode": "interview",
-                    "language": language,
-                    "instruments": json.dumps(["ahc_core", "nicu_needs"]),
-                    "status": status,
-                    "started_at": STAMP,
-                    "updated_at": STAMP,
-                }
-            )
-            .last_pk
-        )
-        if status in ("completed", "closed"):
-            for domain, result in results:
-                db["domain_results"].insert(
-                    {
-                        "screening_id": sid,
-                        "domain": domain,
-                        "status": result,
-                        "wants_help": "not_asked",
-                    }
-                )
-    for domain, status in referrals:
-        db["referrals"].insert(
-            {
-                "family_id": fid,
-                "domain": domain,
-                "category": "community",
-                "status": status,
-                "created_at": STAMP,
-                "updated_at": STAMP,
-            }
-        )
-    return fid
 
 
 IMPORT_HEADER = (
@@ -215,6 +156,7 @@ IMPORT_HEADER = (
 
 def test_app_records_and_imported_history_count_the_same_way(db):
     with write(db):
+        clear_families(db)  # the counts below are this test's families, whatever the demo holds
         _app_family(
             db,
             mrn="EQ1",
@@ -274,6 +216,7 @@ def test_app_records_and_imported_history_count_the_same_way(db):
 
 def test_period_filter_uses_admission_date_and_first_imported_offer(db):
     with write(db):
+        clear_families(db)
         _app_family(db, mrn="EQ9", admitted="2025-12-31", race=["asian"], language="vi")
     parsed = parse(
         io.StringIO(

@@ -10,9 +10,8 @@ import pytest
 from screening.core.results_import import parse
 from screening.platform.db import write
 from screening.reports import store
-from tests.factories_reports import add_outcome_column
-from tests.factories_reports import app_family
-from tests.factories_reports import clear_families
+from tests.factories.equity import app_family
+from tests.factories.equity import clear_families
 
 CHICAGO = store.UnitCalendar(7, "America/Chicago")
 
@@ -23,8 +22,6 @@ def hand_unit(db, with_outcome: bool = True) -> None:
     F1 screened 05:30 UTC on Feb 10 = 23:30 Feb 9 in Chicago, day 7 after admission: on time.
     F2 screened 06:30 UTC on Feb 10 = 00:30 Feb 10 in Chicago, day 8: late.
     """
-    if with_outcome:
-        add_outcome_column(db)
     out = (lambda o: o) if with_outcome else (lambda o: None)
     with write(db):
         clear_families(db)

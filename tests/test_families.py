@@ -5,35 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screening.platform.db import one
-
-
-def family_form(**overrides):
-    data = {
-        "mrn": "NICU-55501",
-        "admission_date": "2026-11-10",
-        "discharge_date": "",
-        "race_ethnicity": ["black", "hispanic"],
-        "insurance": "public",
-        "zip": "02118",
-        "language": "es",
-        "infants-0-name": "Baby Girl Testa",
-        "infants-0-dob": "2026-11-09",
-        "infants-0-ga_weeks": "29",
-        "infants-0-ga_days": "3",
-        "infants-1-name": "Baby Boy Testa",
-        "infants-1-dob": "2026-11-09",
-        "infants-1-ga_weeks": "29",
-        "infants-1-ga_days": "3",
-        "caregivers-0-name": "Rosalind Testa",
-        "caregivers-0-respondent": "birthing_parent",
-        "caregivers-0-phone": "(555) 012-3456",
-        "caregivers-0-language": "es",
-        "caregivers-1-name": "",
-        "caregivers-1-respondent": "partner",
-        "caregivers-1-language": "en",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+from tests.factories.web import family_form
 
 
 def test_add_family_with_twins(sw_client, db):

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from factories_hsdswire import FIELDS
-from factories_hsdswire import ORG
-from factories_hsdswire import as_folder
-from factories_hsdswire import as_zip
-from factories_hsdswire import package_files
-from factories_hsdswire import partner_tables
-from factories_hsdswire import u
 
 from screening.core import hsds
 from screening.core.identifiers import DOMAINS
 from screening.directory.store import STARTER
+from tests.factories.hsds import FIELDS
+from tests.factories.hsds import ORG
+from tests.factories.hsds import as_folder
+from tests.factories.hsds import as_zip
+from tests.factories.hsds import package_files
+from tests.factories.hsds import partner_tables
+from tests.factories.hsds import u
 
 
 def starter_records():

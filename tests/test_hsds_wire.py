@@ -6,20 +6,20 @@ import io
 import json
 
 import pytest
-from factories_hsdswire import OFFICIAL
-from factories_hsdswire import ORG
-from factories_hsdswire import SVC
-from factories_hsdswire import as_zip
-from factories_hsdswire import needs_official
-from factories_hsdswire import package_files
-from factories_hsdswire import partner_tables
-from factories_hsdswire import unzip
 
 from screening.core import hsds
 from screening.directory import exchange
 from screening.directory.store import all_services
 from screening.platform.db import connect
 from screening.schema import migrate
+from tests.factories.hsds import OFFICIAL
+from tests.factories.hsds import ORG
+from tests.factories.hsds import SVC
+from tests.factories.hsds import as_zip
+from tests.factories.hsds import needs_official
+from tests.factories.hsds import package_files
+from tests.factories.hsds import partner_tables
+from tests.factories.hsds import unzip
 
 
 def upload(admin_client, data: bytes):

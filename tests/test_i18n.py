@@ -23,11 +23,9 @@ from flask_babel import format_date
 
 from screening.platform import timeutil
 from screening.referrals.store import change_status
-from tests.factories_bedside import screening_id
-from tests.factories_bedside import unscreened_family
-from tests.factories_referrals import family
-from tests.factories_referrals import result_for
-from tests.factories_referrals import screened
+from tests.factories import screened_family
+from tests.factories import unscreened_family
+from tests.factories.web import screening_id
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "screening"
@@ -258,8 +256,8 @@ def test_spanish_parent_mode_pages_carry_no_english(screen, sw_client, db):
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 def test_spanish_letter_carries_no_english_and_a_spanish_date(app, db, runner, tmp_path):
-    fid, cid = family(db, language="es")
-    _sid, ids = screened(db, fid, cid, result_for(["food", "transportation"]))
+    fam, ids = screened_family(app, db, "food", "transportation", language="es")
+    fid = fam.id
     cursor = db.execute("SELECT * FROM users WHERE role = 'social_worker' ORDER BY id LIMIT 1")
     user = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
     with app.app_context():

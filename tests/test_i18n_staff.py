@@ -12,8 +12,8 @@ from screening.platform.i18n import use_locale
 from screening.platform.web_security import error_page
 from screening.reports.summary import HIDDEN
 from screening.reports.summary import cell_text
-from tests.factories_bedside import screening_id
-from tests.factories_bedside import unscreened_family
+from tests.factories import unscreened_family
+from tests.factories.web import screening_id
 
 CELL = {
     "suppressed": False,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,119 +11,41 @@ from flask_babel import force_locale
 from flask_babel import format_date
 
 from screening.core import letters
-from screening.platform import timeutil
+from screening.platform.db import one
 from screening.referrals import letter_data
 from screening.referrals.letter_data import letterhead
-from screening.referrals.store import change_status
-from screening.referrals.store import create_suggestions
 from screening.referrals.wording import letter_words
+from tests.factories import answers_for
+from tests.factories import family as family_
+from tests.factories import move_referral
+from tests.factories import screened_family
+from tests.factories import screening
+from tests.factories import user_id
+from tests.factories.web import needs_poppler
+from tests.factories.web import pdf_text
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "letter.pdf"
-    path.write_bytes(data)
-    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-    return out.stdout.decode()
-
-
-def positive(*domains):
-    return {"domains": {d: {"status": "positive", "wants_help": "yes"} for d in domains}}
-
-
-def add_family(db, language="es"):
-    stamp = timeutil.iso()
-    fid = (
-        db["families"]
-        .insert(
-            {
-                "mrn": f"MRN-{stamp}-{db['families'].count}",
-                "admission_date": "2026-11-01",
-                "language": language,
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-        )
-        .last_pk
-    )
-    parents = []
-    for name, role in (("Rosa Prueba", "birthing_parent"), ("Pablo Prueba", "partner")):
-        parents.append(
-            db["caregivers"]
-            .insert(
-                {
-                    "family_id": fid,
-                    "name": name,
-                    "respondent": role,
-                    "language": language,
-                    "created_at": stamp,
-                }
-            )
-            .last_pk
-        )
-    return fid, parents
-
-
-def screened(db, fid, caregiver, result, language="es"):
-    """A completed screening with the lead's create_suggestions called as the bedside flow does."""
-    stamp = timeutil.iso()
-    sid = (
-        db["screenings"]
-        .insert(
-            {
-                "family_id": fid,
-                "caregiver_id": caregiver,
-                "timepoint": "admission",
-                "mode": "interview",
-                "language": language,
-                "instruments": '["ahc_core"]',
-                "status": "completed",
-                "started_at": stamp,
-                "updated_at": stamp,
-                "completed_at": stamp,
-            }
-        )
-        .last_pk
-    )
-    user = db.execute("SELECT id FROM users WHERE role = 'social_worker' LIMIT 1").fetchone()[0]
-    with db.atomic():
-        ids = create_suggestions(
-            db,
-            family_id=fid,
-            screening_id=sid,
-            caregiver_id=caregiver,
-            result=result,
-            language=language,
-            user_id=user,
-        )
-    return sid, ids
+pytestmark = needs_poppler
 
 
 def worker(db):
-    row = db.execute(
-        "SELECT id, username, display_name, role, phone FROM users "
-        "WHERE role = 'social_worker' ORDER BY id LIMIT 1"
-    ).fetchone()
-    return dict(zip(("id", "username", "display_name", "role", "phone"), row, strict=True))
+    """The social worker the builders act as (and so the letter's signature)."""
+    return one(db, "SELECT * FROM users WHERE id = ?", [user_id(db)])
 
 
-def accept(db, app, ids, *, to="accepted"):
-    user = worker(db)
-    with app.app_context():
-        for rid in ids:
-            version = db.execute("SELECT version FROM referrals WHERE id = ?", [rid]).fetchone()[0]
-            change_status(db, rid, to, version=version, user=user, follow_up_days=7)
+def accept(app, db, ids, to="accepted"):
+    for rid in ids:
+        move_referral(app, db, rid, to)
 
 
 @pytest.fixture
 def family(app, db):
     """A Spanish-speaking family: food, lactation, safety and mental health, all accepted."""
-    fid, (mother, partner) = add_family(db)
-    _, ids = screened(db, fid, mother, positive("food", "interpersonal_safety", "mental_health"))
-    _, more = screened(db, fid, partner, positive("lactation"))
-    accept(db, app, ids + more)
-    return fid, mother, partner
+    fam = family_(db, name="Rosa Prueba", partner="Pablo Prueba")
+    mother, partner = fam.caregivers
+    ids = screening(app, db, fam, answers_for("food", "interpersonal_safety", "mental_health"))
+    more = screening(app, db, fam, answers_for("lactation"), caregiver=partner)
+    accept(app, db, ids.referrals + more.referrals)
+    return fam.id, mother, partner
 
 
 def head(app):
@@ -142,12 +63,12 @@ def words(app, lang, private=False):
         return letter_words(private=private)
 
 
-def test_spanish_family_letter_lists_accepted_services_with_accents(app, db, family, tmp_path):
+def test_spanish_family_letter_lists_accepted_services_with_accents(app, db, family):
     fid, _mother, _partner = family
     app.config.update(UNIT_NAME="UCIN Hospital Niño Jesús", UNIT_PHONE="(555) 010-2000")
     built = build_letter(app, db, fid)
     assert built.language == "es"
-    text = pdf_text(letters.render([built]), tmp_path)
+    text = pdf_text(letters.render([built]))
     spanish = words(app, "es")
     assert spanish["title"] in text
     assert "UCIN Hospital Niño Jesús" in text
@@ -161,9 +82,9 @@ def test_spanish_family_letter_lists_accepted_services_with_accents(app, db, fam
     assert worker(db)["display_name"] in text
 
 
-def test_family_letter_never_shows_safety_or_mental_health_services(app, db, family, tmp_path):
+def test_family_letter_never_shows_safety_or_mental_health_services(app, db, family):
     fid, _mother, _partner = family
-    text = pdf_text(letters.render([build_letter(app, db, fid)]), tmp_path)
+    text = pdf_text(letters.render([build_letter(app, db, fid)]))
     for secret in (
         "Domestic Violence",
         "799-7233",
@@ -179,10 +100,10 @@ def test_family_letter_never_shows_safety_or_mental_health_services(app, db, fam
         assert secret not in text
 
 
-def test_private_letter_goes_to_the_parent_who_accepted_it(app, db, family, tmp_path):
+def test_private_letter_goes_to_the_parent_who_accepted_it(app, db, family):
     fid, mother, partner = family
     mine = build_letter(app, db, fid, caregiver_id=mother, language="en")
-    text = pdf_text(letters.render([mine]), tmp_path)
+    text = pdf_text(letters.render([mine]))
     private = words(app, "en", private=True)
     assert private["title"] in text and private["greeting"] in text
     assert "National Domestic Violence Hotline" in text and "799-7233" in text
@@ -191,13 +112,13 @@ def test_private_letter_goes_to_the_parent_who_accepted_it(app, db, family, tmp_
     assert theirs.services == ()
 
 
-def test_only_accepted_or_later_referrals_are_listed(app, db, tmp_path):
-    fid, (mother, _p) = add_family(db, language="en")
-    _, ids = screened(db, fid, mother, positive("food", "infant_supplies"), language="en")
+def test_only_accepted_or_later_referrals_are_listed(app, db):
+    fam, ids = screened_family(app, db, "food", "infant_supplies", language="en")
+    fid = fam.id
     built = build_letter(app, db, fid)
     assert built.services == ()
-    accept(db, app, ids[:1])
-    accept(db, app, ids[1:], to="declined")
+    accept(app, db, ids[:1])
+    accept(app, db, ids[1:], to="declined")
     assert len(build_letter(app, db, fid).services) == 1
 
 
@@ -226,7 +147,8 @@ def test_hostile_text_is_escaped_and_never_breaks_the_pdf(app, tmp_path):
         services=[letters.LetterService(name=nasty, description=nasty, what_to_bring=nasty)],
     )
     data = letters.render([letter])
-    text = pdf_text(data, tmp_path)
+    (tmp_path / "letter.pdf").write_bytes(data)
+    text = pdf_text(data)
     assert '<b>Tom & "Jerry"</b>' in text
     assert "<script>" in text and "&amp;" in text
     assert "22 de noviembre de 2026" in text
@@ -302,7 +224,7 @@ def test_cli_writes_a_letter_and_refuses_an_unknown_family(app, db, family, runn
     out = tmp_path / "cli.pdf"
     result = runner.invoke(args=["letter", str(fid), "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output
-    assert words(app, "en")["title"] in pdf_text(out.read_bytes(), tmp_path)
+    assert words(app, "en")["title"] in pdf_text(out.read_bytes())
     missing = runner.invoke(args=["letter", "999999", "--out", str(tmp_path / "x.pdf")])
     assert missing.exit_code == 2
     assert "no family with id 999999" in missing.output

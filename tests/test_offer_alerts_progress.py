@@ -19,7 +19,7 @@ from screening.core.offer import offerable
 from screening.core.progress import minutes_left
 from screening.core.progress import page_count
 from screening.core.scoring import score
-from tests.factories_babel import core_words
+from tests.factories.web import core_words
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = load_registry(ROOT / "forms")

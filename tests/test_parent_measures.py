@@ -8,8 +8,8 @@ import io
 from screening.core.parent_measures import measure_set
 from screening.platform.db import write
 from screening.reports import parents
-from tests.factories_reports import app_family
-from tests.factories_reports import clear_families
+from tests.factories.equity import app_family
+from tests.factories.equity import clear_families
 
 MH = ("phq9", "gad7")
 

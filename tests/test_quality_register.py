@@ -9,6 +9,7 @@ import pytest
 from screening.core.phi_text import Identifiers
 from screening.core.phi_text import findings
 from screening.reports import register
+from tests.factories import family
 
 NAMES = ["María José Hernández", "Baby Mateo Hernández", "Li Wu", "Grace Parent"]
 MRNS = ["DEMO100200", "MRN-00123"]
@@ -35,11 +36,10 @@ def test_names_and_record_numbers_are_found_whatever_the_case_or_accents(text, e
 
 
 def test_plan_text_is_checked_against_the_families_in_the_database(db):
+    family(db, name="Maribel Quintanilla", mrn="QR-20931")
     ids = register.identifiers(db)
-    caregiver = db.execute("SELECT name FROM caregivers LIMIT 1").fetchone()[0]
-    mrn = db.execute("SELECT mrn FROM families LIMIT 1").fetchone()[0]
-    assert register.phi_problem(ids, f"follow up with {caregiver.upper()}")
-    assert register.phi_problem(ids, f"chart {mrn.lower()}")
+    assert register.phi_problem(ids, "follow up with MARIBEL QUINTANILLA")
+    assert register.phi_problem(ids, "chart qr-20931")
     assert register.phi_problem(ids, "Offer an interpreter at every admission") is None
 
 

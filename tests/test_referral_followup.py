@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
-import pytest
 import yaml
-from factories_referrals import family
-from factories_referrals import result_for
-from factories_referrals import row
-from factories_referrals import screened
 
 from screening.directory.store import STARTER
+from tests.factories import family
+from tests.factories import referral_row as row
+from tests.factories import screened_family
+from tests.factories.web import needs_poppler
+from tests.factories.web import pdf_text
 
 DEMO_NEEDS = ("food", "housing_instability", "transportation", "infant_supplies", "lactation",
               "language_access", "mental_health")  # fmt: skip
@@ -33,20 +30,19 @@ def service_id(db, name):
     return db.execute("SELECT id FROM services WHERE name = ?", [name]).fetchone()[0]
 
 
-def sent_referral(db, client, domains=("food",), **kw):
-    fid, cid = family(db, **kw)
-    _sid, ids = screened(db, fid, cid, result_for(domains))
+def sent_referral(app, db, client, domains=("food",), **kw):
+    fam, ids = screened_family(app, db, *domains, **kw)
     for rid in ids:
         status(client, db, rid, "accepted")
         status(client, db, rid, "sent")
-    return fid, ids
+    return fam.id, ids
 
 
-def test_demo_family_gets_distinct_services_and_the_perinatal_service_first(db, sw_client):
-    fid, cid = family(db)
-    _sid, ids = screened(db, fid, cid, result_for(DEMO_NEEDS))
+def test_demo_family_gets_distinct_services_and_the_perinatal_service_first(app, db, sw_client):
+    fam, ids = screened_family(app, db, *DEMO_NEEDS)
+    fid = fam.id
     rows = [row(db, rid) for rid in ids]
-    assert [r["domain"] for r in rows] == list(DEMO_NEEDS)
+    assert sorted(r["domain"] for r in rows) == sorted(DEMO_NEEDS)
     services = [r["service_id"] for r in rows]
     assert len(set(services)) == len(services)
     assert service_id(db, "211") not in services
@@ -56,9 +52,9 @@ def test_demo_family_gets_distinct_services_and_the_perinatal_service_first(db, 
     assert "speaks Spanish" in page and "not verified yet" in page
 
 
-def test_pick_an_alternative_then_accept_several_at_once(db, sw_client):
-    fid, cid = family(db)
-    _sid, (food, diapers) = screened(db, fid, cid, result_for(["food", "infant_supplies"]))
+def test_pick_an_alternative_then_accept_several_at_once(app, db, sw_client):
+    fam, (food, diapers) = screened_family(app, db, "food", "infant_supplies")
+    fid = fam.id
     wic = service_id(db, "WIC (Women, Infants, and Children)")
     assert row(db, food)["service_id"] != wic
     page = post(sw_client, db, food, "service", service=wic).get_data(as_text=True)
@@ -72,8 +68,8 @@ def test_pick_an_alternative_then_accept_several_at_once(db, sw_client):
     assert {row(db, food)["status"], row(db, diapers)["status"]} == {"accepted"}
 
 
-def test_manual_referral_to_a_service_or_a_one_off_and_never_to_a_retired_one(db, sw_client):
-    fid, _cid = family(db)
+def test_manual_referral_to_a_service_or_a_one_off_and_never_to_a_retired_one(app, db, sw_client):
+    fid = family(db).id
     back = f"/families/{fid}"
     url = f"/referrals/families/{fid}/manual"
     wic = service_id(db, "WIC (Women, Infants, and Children)")
@@ -114,7 +110,7 @@ def test_manual_referral_to_a_service_or_a_one_off_and_never_to_a_retired_one(db
 
 def test_three_attempts_then_unreachable(app, db, sw_client):
     app.config["REFERRAL_MAX_ATTEMPTS"] = 3
-    _fid, (rid,) = sent_referral(db, sw_client)
+    _fid, (rid,) = sent_referral(app, db, sw_client)
     too_soon = status(sw_client, db, rid, "not_connected", reason="unreachable")
     assert "Record 3 contact attempts" in too_soon.get_data(as_text=True)
     for n, next_try in enumerate(("2026-12-31", "2027-01-02", ""), start=1):
@@ -129,15 +125,15 @@ def test_three_attempts_then_unreachable(app, db, sw_client):
     assert (row(db, rid)["status"], row(db, rid)["reason"]) == ("not_connected", "unreachable")
 
 
-def test_closing_needs_the_confirmation_step(db, sw_client):
-    _fid, (rid,) = sent_referral(db, sw_client)
+def test_closing_needs_the_confirmation_step(app, db, sw_client):
+    _fid, (rid,) = sent_referral(app, db, sw_client)
     page = post(sw_client, db, rid, "status", to="connected", outcome="need_met")
     assert "Confirm before closing" in page.get_data(as_text=True)
     assert row(db, rid)["status"] == "sent"
 
 
-def test_connected_records_the_outcome_and_reopen_needs_a_reason(db, sw_client):
-    _fid, (rid,) = sent_referral(db, sw_client)
+def test_connected_records_the_outcome_and_reopen_needs_a_reason(app, db, sw_client):
+    _fid, (rid,) = sent_referral(app, db, sw_client)
     status(sw_client, db, rid, "connected", outcome="need_met")
     assert (row(db, rid)["status"], row(db, rid)["outcome"]) == ("connected", "need_met")
     page = post(sw_client, db, rid, "reopen", why="  ").get_data(as_text=True)
@@ -156,8 +152,8 @@ def test_connected_records_the_outcome_and_reopen_needs_a_reason(db, sw_client):
     assert note == "Pantry closed; family still needs food"
 
 
-def test_a_second_worker_on_an_old_page_is_refused(db, sw_client):
-    _fid, (rid,) = sent_referral(db, sw_client)
+def test_a_second_worker_on_an_old_page_is_refused(app, db, sw_client):
+    _fid, (rid,) = sent_referral(app, db, sw_client)
     old = row(db, rid)["version"]
     post(sw_client, db, rid, "attempt", on="2026-11-30", method="text", result="spoke")
     page = post(sw_client, db, rid, "attempt", version=old, on="2026-11-30", method="phone",
@@ -166,9 +162,8 @@ def test_a_second_worker_on_an_old_page_is_refused(db, sw_client):
     assert row(db, rid)["attempts"] == 1
 
 
-def test_no_suitable_service_is_a_directory_gap_the_admin_sees(db, sw_client, client, auth):
-    fid, cid = family(db)
-    _sid, (rid,) = screened(db, fid, cid, result_for(["utilities"]))
+def test_no_suitable_service_is_a_directory_gap_the_admin_sees(app, db, sw_client, client, auth):
+    fam, (rid,) = screened_family(app, db, "utilities")
     post(sw_client, db, rid, "gap", note="needs water bill help, LIHEAP closed")
     assert row(db, rid)["status"] == "declined"
     gaps = db.execute("SELECT domain, referral_id FROM directory_gaps").fetchall()
@@ -179,8 +174,8 @@ def test_no_suitable_service_is_a_directory_gap_the_admin_sees(db, sw_client, cl
     assert "Directory gaps" in page and "utilities" in page
 
 
-def test_worklist_names_families_and_filters(db, sw_client):
-    fid, (rid,) = sent_referral(db, sw_client, name="Rosa Ejemplar", phone="(555) 010-9876")
+def test_worklist_names_families_and_filters(app, db, sw_client):
+    fid, (rid,) = sent_referral(app, db, sw_client, name="Rosa Ejemplar", phone="(555) 010-9876")
     db["referrals"].update(rid, {"follow_up_due": "2026-01-01"})
     page = sw_client.get("/referrals?overdue=y&mine=y").get_data(as_text=True)
     assert "Rosa Ejemplar" in page and "(555) 010-9876" in page and "interpreter" in page
@@ -192,27 +187,17 @@ def test_worklist_names_families_and_filters(db, sw_client):
     assert "Rosa Ejemplar" not in sw_client.get("/referrals?private=y").get_data(as_text=True)
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no poppler")
-
-
-def pdf_text(data, tmp_path):
-    path = tmp_path / "x.pdf"
-    path.write_bytes(data)
-    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-    return out.stdout.decode()
-
-
 @needs_poppler
-def test_batch_has_a_cover_sheet_with_pages_and_a_family_code_per_letter(db, sw_client, tmp_path):
+def test_batch_has_a_cover_sheet_with_pages_and_a_family_code_per_letter(app, db, sw_client):
     made = []
     for name in ("Ana Primera", "Berta Segunda"):
-        fid, cid = family(db, name=name)
+        fam, ids = screened_family(app, db, "food", "infant_supplies", name=name)
+        fid = fam.id
         db["families"].update(fid, {"bed": f"Bed {name[0]}7"})
-        _sid, ids = screened(db, fid, cid, result_for(["food", "infant_supplies"]))
         for rid in ids:
             status(sw_client, db, rid, "accepted")
         made.append((fid, name))
-    text = pdf_text(sw_client.get("/referrals/letters/today").data, tmp_path)
+    text = pdf_text(sw_client.get("/referrals/letters/today").data)
     pages = text.split("\f")
     cover = pages[0]
     for _fid, name in made:
@@ -225,14 +210,12 @@ def test_batch_has_a_cover_sheet_with_pages_and_a_family_code_per_letter(db, sw_
 
 
 @needs_poppler
-def test_spanish_letter_has_no_english_sentence_from_the_directory(db, sw_client, tmp_path):
-    fid, cid = family(db)
-    _sid, ids = screened(db, fid, cid, result_for(DEMO_NEEDS))
+def test_spanish_letter_has_no_english_sentence_from_the_directory(app, db, sw_client):
+    fam, ids = screened_family(app, db, *DEMO_NEEDS)
+    fid = fam.id
     for rid in ids:
         status(sw_client, db, rid, "accepted")
-    text = " ".join(
-        pdf_text(sw_client.get(f"/referrals/families/{fid}/letter").data, tmp_path).split()
-    )
+    text = " ".join(pdf_text(sw_client.get(f"/referrals/families/{fid}/letter").data).split())
     english = []
     for entry in yaml.safe_load(STARTER.read_text(encoding="utf-8"))["services"]:
         for field in ("description_en", "hours", "eligibility", "what_to_bring"):
@@ -242,9 +225,9 @@ def test_spanish_letter_has_no_english_sentence_from_the_directory(db, sw_client
     assert "Servicio de intérpretes del hospital" in text  # the Spanish service name
 
 
-def test_accepting_several_is_all_or_nothing(db, sw_client):
-    fid, cid = family(db)
-    _sid, (food, diapers) = screened(db, fid, cid, result_for(["food", "infant_supplies"]))
+def test_accepting_several_is_all_or_nothing(app, db, sw_client):
+    fam, (food, diapers) = screened_family(app, db, "food", "infant_supplies")
+    fid = fam.id
     stale = row(db, diapers)["version"]
     post(sw_client, db, diapers, "note", note="called the family")
     picks = [f"{food}:{row(db, food)['version']}", f"{diapers}:{stale}"]

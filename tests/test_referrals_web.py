@@ -3,87 +3,20 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 from flask_babel import force_locale
 
 from screening.platform import timeutil
-from screening.referrals.store import create_suggestions
 from screening.referrals.wording import letter_words
 from screening.referrals.wording import paper_words
-
-
-def positive(*domains, wants="yes"):
-    return {"domains": {d: {"status": "positive", "wants_help": wants} for d in domains}}
-
-
-def family_with_suggestions(db, *domains, language="es", wants="yes"):
-    """A family, one parent and a completed screening whose suggestions were created."""
-    stamp = timeutil.iso()
-    fid = (
-        db["families"]
-        .insert(
-            {
-                "mrn": f"WEB-{db['families'].count + 1}",
-                "admission_date": "2026-11-01",
-                "language": language,
-                "created_at": stamp,
-                "updated_at": stamp,
-            }
-        )
-        .last_pk
-    )
-    cid = (
-        db["caregivers"]
-        .insert(
-            {
-                "family_id": fid,
-                "name": "Lucía Ejemplo",
-                "respondent": "birthing_parent",
-                "language": language,
-                "created_at": stamp,
-            }
-        )
-        .last_pk
-    )
-    sid = (
-        db["screenings"]
-        .insert(
-            {
-                "family_id": fid,
-                "caregiver_id": cid,
-                "timepoint": "admission",
-                "mode": "interview",
-                "language": language,
-                "instruments": '["ahc_core"]',
-                "status": "completed",
-                "started_at": stamp,
-                "updated_at": stamp,
-                "completed_at": stamp,
-            }
-        )
-        .last_pk
-    )
-    user = db.execute("SELECT id FROM users WHERE username = 'sw.garcia'").fetchone()[0]
-    with db.atomic():
-        ids = create_suggestions(
-            db,
-            family_id=fid,
-            screening_id=sid,
-            caregiver_id=cid,
-            result=positive(*domains, wants=wants),
-            language=language,
-            user_id=user,
-        )
-    return fid, cid, sid, ids
-
-
-def row(db, rid):
-    cursor = db.execute("SELECT * FROM referrals WHERE id = ?", [rid])
-    names = [c[0] for c in cursor.description]
-    return dict(zip(names, cursor.fetchone(), strict=True))
+from tests.factories import answers_for
+from tests.factories import family
+from tests.factories import referral_row as row
+from tests.factories import screened_family
+from tests.factories import screening
+from tests.factories.web import needs_poppler
+from tests.factories.web import pdf_text
 
 
 def post_status(client, db, rid, to, *, version=None, follow=True, **extra):
@@ -106,21 +39,11 @@ def letter_wording(app, lang):
         return letter_words(private=False)
 
 
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "x.pdf"
-    path.write_bytes(data)
-    return subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, check=True
-    ).stdout.decode()
-
-
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="no poppler")
-
-
 @needs_poppler
-def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_client, tmp_path):
+def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_client):
     app.config["REFERRAL_FOLLOW_UP_DAYS"] = 0  # due today, so the worklist shows it at once
-    fid, _cid, _sid, ids = family_with_suggestions(db, "food")
+    fam, ids = screened_family(app, db, "food")
+    fid = fam.id
     (rid,) = ids
     assert row(db, rid)["status"] == "suggested"
 
@@ -135,7 +58,7 @@ def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_clie
     disposition = letter.headers["Content-Disposition"]
     assert re.fullmatch(r'inline; filename="referral-letter-[0-9a-f]{12}\.pdf"', disposition)
     assert letter.headers["Cache-Control"] == "no-store"
-    text = pdf_text(letter.data, tmp_path)
+    text = pdf_text(letter.data)
     spanish = letter_wording(app, "es")
     assert spanish["title"] in text and spanish["for"] in text
     spanish_name = db.execute(
@@ -180,8 +103,8 @@ def test_accept_print_spanish_letter_send_follow_up_and_connect(app, db, sw_clie
 
 
 def test_worklist_lists_due_items_oldest_first(app, db, sw_client):
-    _f, _c, _s, (first,) = family_with_suggestions(db, "food")
-    _f, _c, _s, (second,) = family_with_suggestions(db, "utilities")
+    _fam, (first,) = screened_family(app, db, "food")
+    _fam, (second,) = screened_family(app, db, "utilities")
     for rid in (first, second):
         post_status(sw_client, db, rid, "accepted")
     db["referrals"].update(second, {"accepted_at": "2026-01-01T08:00:00Z"})
@@ -189,8 +112,8 @@ def test_worklist_lists_due_items_oldest_first(app, db, sw_client):
     assert page.index(f"referrals/{second}/status") < page.index(f"referrals/{first}/status")
 
 
-def test_a_stale_second_submit_is_refused(db, sw_client):
-    _f, _c, _s, (rid,) = family_with_suggestions(db, "food")
+def test_a_stale_second_submit_is_refused(app, db, sw_client):
+    _fam, (rid,) = screened_family(app, db, "food")
     version = row(db, rid)["version"]
     post_status(sw_client, db, rid, "accepted", version=version)
     page = post_status(sw_client, db, rid, "declined", version=version).get_data(as_text=True)
@@ -198,8 +121,8 @@ def test_a_stale_second_submit_is_refused(db, sw_client):
     assert row(db, rid)["status"] == "accepted"
 
 
-def test_not_connected_needs_a_reason(db, sw_client):
-    _f, _c, _s, (rid,) = family_with_suggestions(db, "food")
+def test_not_connected_needs_a_reason(app, db, sw_client):
+    _fam, (rid,) = screened_family(app, db, "food")
     post_status(sw_client, db, rid, "accepted")
     post_status(sw_client, db, rid, "sent")
     page = post_status(sw_client, db, rid, "not_connected").get_data(as_text=True)
@@ -216,23 +139,25 @@ def test_not_connected_needs_a_reason(db, sw_client):
     assert "3 calls" in closed["notes"]
 
 
-def test_illegal_move_is_refused_with_a_message(db, sw_client):
-    _f, _c, _s, (rid,) = family_with_suggestions(db, "food")
+def test_illegal_move_is_refused_with_a_message(app, db, sw_client):
+    _fam, (rid,) = screened_family(app, db, "food")
     page = post_status(sw_client, db, rid, "connected").get_data(as_text=True)
     assert "cannot be marked connected" in page
     assert row(db, rid)["status"] == "suggested"
 
 
-def test_back_only_redirects_to_local_paths(db, sw_client):
-    fid, _c, _s, (rid,) = family_with_suggestions(db, "food")
+def test_back_only_redirects_to_local_paths(app, db, sw_client):
+    fam, (rid,) = screened_family(app, db, "food")
+    fid = fam.id
     response = post_status(sw_client, db, rid, "accepted", follow=False, back="https://evil.test/")
     assert response.headers["Location"].endswith(f"/families/{fid}#ref-{rid}")
     response = post_status(sw_client, db, rid, "sent", follow=False, back="/referrals")
     assert response.headers["Location"].endswith(f"/referrals#ref-{rid}")
 
 
-def test_family_page_shows_panel_with_history_and_letter_links(db, sw_client):
-    fid, cid, _s, ids = family_with_suggestions(db, "food", "interpersonal_safety")
+def test_family_page_shows_panel_with_history_and_letter_links(app, db, sw_client):
+    fam, ids = screened_family(app, db, "food", "interpersonal_safety")
+    fid, cid = fam.id, fam.parent
     for rid in ids:
         post_status(sw_client, db, rid, "accepted")
     page = sw_client.get(f"/families/{fid}").get_data(as_text=True)
@@ -243,65 +168,37 @@ def test_family_page_shows_panel_with_history_and_letter_links(db, sw_client):
     assert "Mark sent" in page
 
 
-def test_results_page_lets_the_worker_accept_suggestions(db, sw_client):
-    fid, _c, sid, ids = family_with_suggestions(db, "food", "lactation")
-    page = sw_client.get(f"/screenings/{sid}/results")
-    if page.status_code != 200:
-        pytest.skip("results page needs a scored screening from the bedside flow")
-    html = page.get_data(as_text=True)
+def test_results_page_lets_the_worker_accept_suggestions(app, db, sw_client):
+    _fam, ids = screened_family(app, db, "food", "lactation")
+    sid = row(db, ids[0])["screening_id"]
+    html = sw_client.get(f"/screenings/{sid}/results").get_data(as_text=True)
     for rid in ids:
         assert f"/referrals/{rid}/status" in html
     post_status(sw_client, db, ids[0], "accepted", back=f"/screenings/{sid}/results")
     assert row(db, ids[0])["status"] == "accepted"
 
 
-def test_no_duplicate_open_referral_for_the_same_need(db):
-    fid, cid, sid, ids = family_with_suggestions(db, "food", "mental_health")
-    user = db.execute("SELECT id FROM users WHERE role = 'social_worker' LIMIT 1").fetchone()[0]
-    again = create_suggestions(
-        db,
-        family_id=fid,
-        screening_id=sid,
-        caregiver_id=cid,
-        result=positive("food", "mental_health", "utilities"),
-        language="es",
-        user_id=user,
+def test_no_duplicate_open_referral_for_the_same_need(app, db):
+    fam = family(db, partner="Pablo Ejemplo")
+    screening(app, db, fam, answers_for("food", "mental_health"))
+    again = screening(app, db, fam, answers_for("food", "mental_health", "utilities"))
+    assert [row(db, r)["domain"] for r in again.referrals] == ["utilities"]
+    # The other parent's mental-health need is theirs: a separate referral; food is the family's.
+    theirs = screening(
+        app, db, fam, answers_for("mental_health", "food"), caregiver=fam.caregivers[1]
     )
-    domains = [
-        r[0]
-        for r in db.execute(
-            "SELECT domain FROM referrals WHERE id IN (?, ?, ?, ?)", (again + [0, 0, 0, 0])[:4]
-        )
-    ]
-    assert domains == ["utilities"]
-    # The other parent's mental-health need is theirs: a separate referral.
-    other = (
-        db["caregivers"]
-        .insert(
-            {"family_id": fid, "name": "X", "respondent": "partner", "created_at": timeutil.iso()}
-        )
-        .last_pk
-    )
-    theirs = create_suggestions(
-        db,
-        family_id=fid,
-        screening_id=sid,
-        caregiver_id=other,
-        result=positive("mental_health", "food"),
-        language="es",
-        user_id=user,
-    )
-    assert len(theirs) == 1
+    assert [row(db, r)["domain"] for r in theirs.referrals] == ["mental_health"]
 
 
 @needs_poppler
-def test_batch_prints_every_family_accepted_today(db, sw_client, tmp_path):
-    fid, _c, _s, (rid,) = family_with_suggestions(db, "infant_supplies", language="en")
+def test_batch_prints_every_family_accepted_today(app, db, sw_client):
+    fam, (rid,) = screened_family(app, db, "infant_supplies", language="en")
+    fid = fam.id
     post_status(sw_client, db, rid, "accepted")
     response = sw_client.get("/referrals/letters/today")
     assert response.status_code == 200
     assert "referral-letters-" in response.headers["Content-Disposition"]
-    text = pdf_text(response.data, tmp_path)
+    text = pdf_text(response.data)
     assert service_name(db, rid) in text and "Questions? Call us." in text
     assert "National Domestic Violence Hotline" not in text
     logged = db.execute(
@@ -311,8 +208,9 @@ def test_batch_prints_every_family_accepted_today(db, sw_client, tmp_path):
 
 
 @pytest.mark.parametrize("role", ["manager", "admin"])
-def test_other_roles_cannot_see_referrals_or_letters(client, auth, db, role):
-    fid, _c, _s, (rid,) = family_with_suggestions(db, "food")
+def test_other_roles_cannot_see_referrals_or_letters(app, client, auth, db, role):
+    fam, (rid,) = screened_family(app, db, "food")
+    fid = fam.id
     auth.login(role)
     assert client.get("/referrals").status_code == 403
     assert client.get(f"/referrals/families/{fid}/letter").status_code == 403
@@ -327,14 +225,14 @@ def test_unknown_family_letter_is_404(sw_client):
 
 
 @needs_poppler
-def test_paper_form_has_every_item_in_spanish(app, sw_client, tmp_path):
+def test_paper_form_has_every_item_in_spanish(app, sw_client):
     from screening.platform.instruments import get_registry
 
     with app.app_context():
         instrument = get_registry().get("ahc_core")
     response = sw_client.get("/referrals/paper/ahc_core?lang=es")
     assert response.status_code == 200
-    text = " ".join(pdf_text(response.data, tmp_path).split())
+    text = " ".join(pdf_text(response.data).split())
     assert " ".join(instrument.title["es"].split()) in text
     position = 0
     for number, item in enumerate(instrument.items, start=1):
@@ -351,7 +249,7 @@ def test_paper_form_has_every_item_in_spanish(app, sw_client, tmp_path):
 
 
 @needs_poppler
-def test_paper_form_says_when_a_follow_up_question_applies(app, sw_client, tmp_path):
+def test_paper_form_says_when_a_follow_up_question_applies(app, sw_client):
     from screening.platform.instruments import get_registry
 
     with app.app_context():
@@ -359,6 +257,6 @@ def test_paper_form_says_when_a_follow_up_question_applies(app, sw_client, tmp_p
     items = [i for page in instrument.pages() for i in page]
     numbers = {item.id: n for n, item in enumerate(items, start=1)}
     follow = next(i for i in items if i.show_if is not None)
-    text = " ".join(pdf_text(sw_client.get("/referrals/paper/nicu_needs").data, tmp_path).split())
+    text = " ".join(pdf_text(sw_client.get("/referrals/paper/nicu_needs").data).split())
     assert f"Answer only if your answer to question {numbers[follow.show_if.item]} was:" in text
     assert f"{numbers[follow.id]}. {' '.join(follow.text['en'].split())}" in text

@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import json
 
+from screening.demo import DEMO_ACCOUNTS
 from screening.platform.db import one
-from tests.conftest import page_inputs
-
-
-def new_family(db, *, language="en"):
-    """The id of a demo family with no screening yet, and its birthing parent's id."""
-    row = one(
-        db,
-        """SELECT f.id AS family_id, c.id AS caregiver_id FROM families f
-           JOIN caregivers c ON c.family_id = f.id AND c.respondent = 'birthing_parent'
-           WHERE NOT EXISTS (SELECT 1 FROM screenings s WHERE s.family_id = f.id)
-           ORDER BY f.id LIMIT 1""",
-    )
-    assert row, "the demo data needs an unscreened family"
-    return row["family_id"], row["caregiver_id"]
-
-
-def screening_id(response) -> int:
-    return int(response.headers["Location"].split("/screenings/")[1].split("/")[0])
+from tests.factories import unscreened_family
+from tests.factories.web import account
+from tests.factories.web import page_inputs
+from tests.factories.web import screening_id
 
 
 def test_full_spanish_screening_scores_alerts_and_must_acknowledge_before_closing(
     screen, sw_client, db
 ):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     started = screen.start(
         family_id,
         caregiver_id,
@@ -78,7 +65,7 @@ def test_full_spanish_screening_scores_alerts_and_must_acknowledge_before_closin
 
 
 def test_phq2_below_gate_skips_the_rest_of_phq9(screen, sw_client, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     sid = screening_id(screen.start(family_id, caregiver_id, instruments=["phq9"]))
     response = screen.answer_page(
         f"/screenings/{sid}/page/1", {"phq9__phq9_1": "1", "phq9__phq9_2": "1"}
@@ -93,7 +80,7 @@ def test_phq2_below_gate_skips_the_rest_of_phq9(screen, sw_client, db):
 
 
 def test_double_tap_on_start_makes_one_screening(screen, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     first = screen.start(family_id, caregiver_id, instruments=["gad7"], token="same-token-1")
     second = screen.start(family_id, caregiver_id, instruments=["gad7"], token="same-token-1")
     assert db["screenings"].count_where("family_id = ?", [family_id]) == 1
@@ -103,14 +90,12 @@ def test_double_tap_on_start_makes_one_screening(screen, db):
 def test_interrupted_screening_resumes_where_it_stopped_for_another_worker(
     screen, sw_client, client, auth, db
 ):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     sid = screening_id(screen.start(family_id, caregiver_id, instruments=["ahc_core", "gad7"]))
     screen.answer_page(f"/screenings/{sid}/page/1", {"ahc_core__ahc_1": "LA31994-9"})
     paused = screen.answer_page(f"/screenings/{sid}/page/2", {}, action="pause")
     assert paused.headers["Location"].endswith(f"/families/{family_id}")
     auth.logout()
-    from tests.conftest import DEMO_ACCOUNTS
-
     other = next(a for a in DEMO_ACCOUNTS if a[0] == "sw.okafor")
     client.post("/login", data={"username": other[0], "password": other[2]})
     resumed = client.get(f"/screenings/{sid}")
@@ -124,7 +109,7 @@ def test_interrupted_screening_resumes_where_it_stopped_for_another_worker(
 
 
 def test_stale_save_is_detected_and_shown(screen, sw_client, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     sid = screening_id(screen.start(family_id, caregiver_id, instruments=["gad7"]))
     url = f"/screenings/{sid}/page/1"
     html = sw_client.get(url).get_data(as_text=True)
@@ -144,7 +129,7 @@ def test_stale_save_is_detected_and_shown(screen, sw_client, db):
 
 
 def test_declined_question_makes_its_domain_declined_never_negative(screen, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     sid = screening_id(screen.start(family_id, caregiver_id, instruments=["ahc_core"]))
     screen.run(sid, {"ahc_core__ahc_3": "declined", "ahc_core__ahc_4": "declined"})
     food = one(
@@ -160,7 +145,7 @@ def test_declined_question_makes_its_domain_declined_never_negative(screen, db):
 
 
 def test_invalid_choice_is_reported_next_to_the_question(screen, sw_client, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     sid = screening_id(screen.start(family_id, caregiver_id, instruments=["ahc_core"]))
     response = screen.answer_page(f"/screenings/{sid}/page/1", {"ahc_core__ahc_1": "LA-bogus"})
     assert response.status_code == 400
@@ -169,7 +154,7 @@ def test_invalid_choice_is_reported_next_to_the_question(screen, sw_client, db):
 
 
 def test_whole_screening_declined_with_reason(screen, sw_client, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     sid = screening_id(screen.start(family_id, caregiver_id, instruments=["ahc_core"]))
     sw_client.post(f"/screenings/{sid}/decline", data={"reason": "declined"})
     row = one(db, "SELECT status, decline_reason FROM screenings WHERE id = ?", [sid])
@@ -177,7 +162,7 @@ def test_whole_screening_declined_with_reason(screen, sw_client, db):
 
 
 def test_offer_declined_at_start_is_recorded(sw_client, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     sw_client.post(
         f"/families/{family_id}/screenings",
         data={
@@ -196,14 +181,14 @@ def test_offer_declined_at_start_is_recorded(sw_client, db):
 
 
 def test_caregiver_of_another_family_cannot_be_screened_here(screen, db):
-    family_id, _ = new_family(db)
+    family_id, _ = unscreened_family(db)
     stranger = one(db, "SELECT id FROM caregivers WHERE family_id != ? LIMIT 1", [family_id])
     response = screen.start(family_id, stranger["id"], instruments=["gad7"])
     assert response.status_code == 404
 
 
 def test_self_complete_mode_keeps_the_parent_inside_the_questionnaire(screen, sw_client, db):
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     started = screen.start(
         family_id, caregiver_id, instruments=["gad7"], language="es", mode="self_complete"
     )
@@ -219,8 +204,6 @@ def test_self_complete_mode_keeps_the_parent_inside_the_questionnaire(screen, sw
     assert "Esta pantalla está bloqueada" in locked
     wrong = sw_client.post(f"/screenings/{sid}/unlock", data={"password": "not-it-at-all"})
     assert wrong.headers["Location"].endswith("/locked")
-    from tests.conftest import account
-
     sw_client.post(f"/screenings/{sid}/unlock", data={"password": account("social_worker")[1]})
     assert sw_client.get("/families").status_code == 200
 
@@ -256,7 +239,7 @@ def test_start_form_on_the_family_page_starts_a_screening(sw_client, db):
     """The family page's per-caregiver forms (prefixed fields) really start a screening."""
     import re
 
-    family_id, caregiver_id = new_family(db)
+    family_id, caregiver_id = unscreened_family(db)
     html = sw_client.get(f"/families/{family_id}").get_data(as_text=True)
     prefix = f"cg{caregiver_id}-"
     boxes = re.findall(rf'name="{prefix}instruments" type="checkbox" value="(\w+)"', html) or (

@@ -8,13 +8,13 @@ dropped anywhere (the global check and the forms' own token both).
 from __future__ import annotations
 
 import pytest
-from factories_security import csrf_app
-from factories_security import real_ids
-from factories_security import sign_in
-from factories_security import token
 
 from screening.platform.roles import PUBLIC
 from screening.platform.roles import allowed_roles
+from tests.factories.web import csrf_app
+from tests.factories.web import real_ids
+from tests.factories.web import sign_in
+from tests.factories.web import token
 
 
 def post_routes(app) -> list[tuple[str, str, str]]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import html
 
 import pytest
-from factories_security import real_ids
-from factories_security import sign_in
 
 from screening.platform.db import connect
 from screening.platform.roles import allowed_roles
+from tests.factories.web import real_ids
+from tests.factories.web import sign_in
 
 
 def phi_values(app) -> set[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from screening.platform.db import connect
+from tests.factories.web import in_progress_screenings
 
 FIELD_RE = re.compile(r"<(input|select|textarea)\b[^>]*>", re.S)
 ATTR_RE = re.compile(r'([\w-]+)="([^"]*)"')
@@ -112,19 +113,6 @@ def test_a_screening_cannot_start_for_another_familys_caregiver(app, sw_client):
     after = db.execute("SELECT count(*) FROM screenings").fetchone()[0]
     db.close()
     assert after == count
-
-
-def in_progress_screenings(app) -> list[int]:
-    db = connect(app.config["DATABASE"])
-    try:
-        return [
-            r[0]
-            for r in db.execute(
-                "SELECT id FROM screenings WHERE status = 'in_progress' ORDER BY id LIMIT 2"
-            )
-        ]
-    finally:
-        db.close()
 
 
 def test_a_parent_on_the_tablet_cannot_open_another_screening(app, sw_client):

@@ -10,9 +10,9 @@ import time
 from screening.families import worklist
 from screening.platform.db import connect
 from screening.platform.db import one
-from tests.factories_bedside import completed_screening
-from tests.factories_bedside import screening_id
-from tests.factories_bedside import unscreened_family
+from tests.factories import unscreened_family
+from tests.factories.web import completed_screening
+from tests.factories.web import screening_id
 
 
 def section(html: str, heading_id: str) -> str:

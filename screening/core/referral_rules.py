@@ -71,7 +71,9 @@ def allowed(status: str) -> tuple[str, ...]:
 
 
 def _stamp(now: dt.datetime) -> str:
-    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # `now` comes in the unit's zone (its date is the unit's date, for due dates); the stored
+    # timestamps are UTC.
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def unreachable_offered(referral: Mapping, max_attempts: int) -> bool:
@@ -120,7 +122,8 @@ def transition(
     outcome: str | None = None,
     max_attempts: int = 3,
 ) -> tuple[dict, dict]:
-    """The referral's column changes and its event row for moving to `target`.
+    """The referral's column changes and its event row for moving to `target`; `now` is in
+    the unit's zone, so a follow-up due in N days counts from the unit's date.
 
     Raises TransitionError when the move is not allowed or a required detail is missing:
     a reason for not connected (unreachable only after `max_attempts` attempts), an outcome

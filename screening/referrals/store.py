@@ -157,7 +157,7 @@ def change_status(
             referral,
             target,
             user_id=user["id"],
-            now=timeutil.now(),
+            now=timeutil.now().astimezone(timeutil.zone()),
             follow_up_days=follow_up_days,
             reason=reason,
             note=note,
@@ -269,7 +269,7 @@ def reopen_referral(
         changes, event = rules.reopen(
             referral,
             user_id=user["id"],
-            now=timeutil.now(),
+            now=timeutil.now().astimezone(timeutil.zone()),
             follow_up_days=follow_up_days,
             why=why,
         )
@@ -360,7 +360,7 @@ def no_suitable_service(
             referral,
             "declined",
             user_id=user["id"],
-            now=timeutil.now(),
+            now=timeutil.now().astimezone(timeutil.zone()),
             follow_up_days=0,
             note=note or "No suitable service in the directory",
         )

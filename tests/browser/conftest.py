@@ -14,7 +14,7 @@ from tests.browser.helpers import CHROMIUM
 from tests.browser.helpers import SERVED
 from tests.browser.helpers import TABLET
 from tests.browser.helpers import login
-from tests.conftest import make_config
+from tests.factories.web import make_config
 
 # Debian's chromium in a container: no sandbox, no GPU, and nothing that phones home.
 CHROMIUM_ARGS = [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from screening.platform.db import connect
-from tests.conftest import account
+from tests.factories.web import account
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"

@@ -11,7 +11,7 @@ from tests.browser.helpers import go
 from tests.browser.helpers import run_questionnaire
 from tests.browser.helpers import shot
 from tests.browser.helpers import start_screening
-from tests.conftest import account
+from tests.factories.web import account
 
 pytestmark = pytest.mark.browser
 

@@ -6,10 +6,10 @@ import pytest
 
 from tests.browser.helpers import login
 from tests.browser.helpers import shot
-from tests.factories_hsdswire import OFFICIAL
-from tests.factories_hsdswire import as_zip
-from tests.factories_hsdswire import package_files
-from tests.factories_hsdswire import partner_tables
+from tests.factories.hsds import OFFICIAL
+from tests.factories.hsds import as_zip
+from tests.factories.hsds import package_files
+from tests.factories.hsds import partner_tables
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from tests.browser.helpers import login
 from tests.browser.helpers import page_number
 from tests.browser.helpers import shot
 from tests.browser.helpers import start_screening
-from tests.conftest import account
+from tests.factories.web import account
 
 pytestmark = pytest.mark.browser
 

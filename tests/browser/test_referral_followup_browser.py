@@ -8,10 +8,8 @@ import pytest
 
 from tests.browser.helpers import go
 from tests.browser.helpers import shot
-from tests.factories_referrals import family
-from tests.factories_referrals import result_for
-from tests.factories_referrals import row
-from tests.factories_referrals import screened
+from tests.factories import referral_row as row
+from tests.factories import screened_family
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +17,10 @@ pytestmark = pytest.mark.browser
 def test_choose_accept_follow_up_and_reopen(page, live_server, signed_in):
     db = live_server.db()
     try:
-        fid, cid = family(db, name="Tablet Ejemplo")
-        _sid, (food, diapers) = screened(db, fid, cid, result_for(["food", "infant_supplies"]))
+        fam, (food, diapers) = screened_family(
+            live_server.app, db, "food", "infant_supplies", name="Tablet Ejemplo"
+        )
+        fid = fam.id
         db.conn.commit()
         page.goto(f"/families/{fid}")
         item = page.locator(f"#ref-{food}")

@@ -1,4 +1,5 @@
-"""Test builders for HSDS packages (the lead folds these into tests/factories.py)."""
+"""HSDS packages for the directory exchange tests: a partner package in the variants HSDS
+allows, as CSV files, a folder or a zip, with or without datapackage.json."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Builders for the equity tests: an app family with screens, domain results and referrals."""
+"""Report-shaped records for the equity tests: a family with offers at set dates, domain results
+and referral outcomes written as they are stored, so a count can be worked out by hand."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def app_family(
 ) -> int:
     """One family. offers: (status, started_at, completed_at, decline_reason) in any order;
     results: (domain, status, wants_help) on every completed or closed offer;
-    referrals: (domain, status, outcome) - outcome needs the referrals.outcome column."""
+    referrals: (domain, status, outcome)."""
     fid = db.execute(
         "INSERT INTO families (mrn, admission_date, race_ethnicity, insurance, language, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -71,12 +72,6 @@ def app_family(
             row["outcome"] = outcome
         db["referrals"].insert(row)
     return fid
-
-
-def add_outcome_column(db) -> None:
-    """What the referrals area's migration adds (until that branch is merged)."""
-    if not any(r[1] == "outcome" for r in db.execute("PRAGMA table_info(referrals)")):
-        db.execute("ALTER TABLE referrals ADD COLUMN outcome TEXT")
 
 
 def clear_families(db) -> None:
