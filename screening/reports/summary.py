@@ -230,27 +230,35 @@ def metric_views(report: Report, dim: Dimension) -> list[dict]:
                 )
             )
         total = summary["total"]["metrics"][name]
-        svg = charts.dot_whisker(
-            _(
-                "%(metric)s by %(dimension)s: rate and 95%% interval",
-                metric=metric.label,
-                dimension=dim.label.lower(),
-            ),
-            estimates,
-            chart_id=f"dw-{name.replace(':', '-')}",
-            hidden_mark=mark,
-        )
         views.append(
             {
                 "name": name,
                 "metric": metric,
                 "rows": rows,
                 "total": cell_text(total, mark),
-                "chart": Markup(svg),  # noqa: S704  # nosec B704 - core.charts escapes every label
+                "chart": None
+                if name.startswith("positive:")
+                else _dot_whisker(name, metric, dim, estimates),
                 "main": name in MAIN_METRICS,
             }
         )
     return views
+
+
+def _dot_whisker(name: str, metric, dim: Dimension, estimates: list) -> Markup:
+    # The sixteen need areas get a table each but no chart: the table says the same, and a
+    # chart apiece would double the manager's page for figures read row by row.
+    svg = charts.dot_whisker(
+        _(
+            "%(metric)s by %(dimension)s: rate and 95%% interval",
+            metric=metric.label,
+            dimension=dim.label.lower(),
+        ),
+        estimates,
+        chart_id=f"dw-{name.replace(':', '-')}",
+        hidden_mark=str(HIDDEN),
+    )
+    return Markup(svg)  # noqa: S704  # nosec B704 - core.charts escapes every label
 
 
 def cascade_chart(report: Report, dim: Dimension) -> tuple[Markup, list[str]]:
