@@ -140,7 +140,7 @@ def test_placeholder_instrument_is_never_offered(epds_installed, sw_client, db, 
 def test_an_alert_raised_mid_screening_is_acknowledged_before_the_last_page(screen, sw_client, db):
     """The banner's link opens the alert at once; staff never have to finish the
     questionnaire to record that the parent was assessed."""
-    from tests.conftest import account
+    from tests.factories.web import account
 
     sid, _ = run_parent_mode(screen, sw_client, db)
     sw_client.post(f"/screenings/{sid}/unlock", data={"password": account("social_worker")[1]})
