@@ -11,6 +11,7 @@ screening offer (earliest screened_on).
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -148,7 +149,8 @@ def key_record_ids(parsed: Parsed, key: Callable[[str], str]) -> None:
     }
 
 
-def _existing(db: Database, record_ids: list[str]) -> dict[str, dict]:
+def existing_rows(db: Database, record_ids: list[str]) -> dict[str, dict]:
+    """The stored group values of those record_ids imported before."""
     found = {}
     for i in range(0, len(record_ids), CHUNK):
         chunk = record_ids[i : i + CHUNK]
@@ -164,9 +166,13 @@ def _existing(db: Database, record_ids: list[str]) -> dict[str, dict]:
 
 def conflicts(db: Database, parsed: Parsed) -> list[str]:
     """Problems where a record_id imported before now arrives with other group values."""
+    return group_conflicts(parsed.families, existing_rows(db, list(parsed.families)))
+
+
+def group_conflicts(families: dict[str, dict], existing: dict[str, dict]) -> list[str]:
+    """The conflicts of `families` with their `existing` stored rows, in the families' order."""
     problems = []
-    existing = _existing(db, list(parsed.families))
-    for record_id, fam in parsed.families.items():
+    for record_id, fam in families.items():
         old = existing.get(record_id)
         if old is None:
             continue
@@ -236,7 +242,7 @@ _DERIVED = (
 )
 
 
-def _rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
+def rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
     """Index date, quarter and cascade flags of re-imported families, from merged fields."""
     for i in range(0, len(record_ids), CHUNK):
         chunk = record_ids[i : i + CHUNK]
@@ -260,6 +266,11 @@ def _rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
         )
 
 
+def upsert(db: Database, families: Iterable[dict], import_id: int) -> None:
+    """Insert or merge folded families (UPSERT); merged rows then need `rederive`."""
+    db.conn.executemany(UPSERT, ([*(fam[c] for c in STORED), import_id] for fam in families))
+
+
 def store_import(
     db: Database, parsed: Parsed, imported_at: str, admission_days: int = ADMISSION_SCREEN_DAYS
 ) -> dict[str, int]:
@@ -268,15 +279,12 @@ def store_import(
     A record_id seen in an earlier import gains the new offers (flags are ORed, offers
     added), so importing the same file twice changes no metric.
     """
-    existing = _existing(db, list(parsed.families))
+    existing = existing_rows(db, list(parsed.families))
     new = len(parsed.families) - len(existing)
     import_id = db.execute(
         "INSERT INTO imports (imported_at, rows, families, new_families) VALUES (?, ?, ?, ?)",
         [imported_at, parsed.rows, len(parsed.families), new],
     ).lastrowid
-    db.conn.executemany(
-        UPSERT,
-        ([*(fam[c] for c in STORED), import_id] for fam in parsed.families.values()),
-    )
-    _rederive(db, list(existing), admission_days)
+    upsert(db, parsed.families.values(), import_id)
+    rederive(db, list(existing), admission_days)
     return {"rows": parsed.rows, "families": len(parsed.families), "new_families": new}
