@@ -170,7 +170,10 @@ def check(client, url: str, method: str = "get", data: dict | None = None):
         response = getattr(client, method)(url, data=data)
         if response.status_code >= 400:
             raise RuntimeError(f"{method.upper()} {url} -> {response.status_code}")
-        response.get_data()
+        # Read the body as a browser does, chunk by chunk: get_data() would hold a streamed
+        # export whole in the bench's own memory and report that as the path's peak.
+        for _chunk in response.iter_encoded():
+            pass
         response.close()
 
     return call
