@@ -81,3 +81,16 @@ def test_closing_a_pages_connection_leaves_the_write_ahead_log_alone(app, sw_cli
     finally:
         conn.close()
     assert views >= 3  # and what the pages wrote is there for any other connection
+
+
+def test_the_days_letters_find_todays_acceptances_by_index(app, sw_client, statements):
+    statements.clear()
+    sw_client.get("/referrals/letters/today")
+    today = [s for s in statements if "substr(r.accepted_at, 1, 10)" in s]
+    assert today
+    conn = sqlite3.connect(app.config["DATABASE"])
+    try:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + today[0])]
+    finally:
+        conn.close()
+    assert not [step for step in plan if step.startswith("SCAN r")], plan
