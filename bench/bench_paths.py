@@ -170,7 +170,10 @@ def check(client, url: str, method: str = "get", data: dict | None = None):
         response = getattr(client, method)(url, data=data)
         if response.status_code >= 400:
             raise RuntimeError(f"{method.upper()} {url} -> {response.status_code}")
-        response.get_data()
+        # Read the body as a browser does, chunk by chunk: get_data() would hold a streamed
+        # export whole in the bench's own memory and report that as the path's peak.
+        for _chunk in response.iter_encoded():
+            pass
         response.close()
 
     return call
@@ -295,9 +298,18 @@ def run() -> list[str]:
         out.append(f"screening submit ERROR {exc!r} FAIL")
 
     letter_family = rng.choice(referred) if referred else family_ids[0]
+    with app.app_context():
+        from screening.platform import timeutil
+        from screening.platform.db import get_db
+        from screening.referrals.letter_data import families_accepted_on
+
+        todays = len(families_accepted_on(get_db(), timeutil.today()))
+    batch_ms = max(MANAGER_MS, todays * 100)
+    # Issue 11's target for a batch: 100 letters in under 10 s, so 100 ms a letter (and at
+    # least the manager's 1 s): a unit of 100,000 families accepts hundreds a day.
     for name, url, target in (
         ("letter route", f"/referrals/families/{letter_family}/letter", PAGE_MS),
-        ("the day's letters", "/referrals/letters/today", MANAGER_MS),
+        (f"the day's letters ({todays})", "/referrals/letters/today", batch_ms),
     ):
         out.append(measure(name, check(sw, url), bare_pdf, target))
 

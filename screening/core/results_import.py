@@ -2,9 +2,8 @@
 
 One CSV row is one screening offer to a family; rows sharing a record_id are several offers
 to the same family (one NICU admission). The parser folds them into one family row whose
-flags count exactly like a family recorded in the app. Rows are numbered as a spreadsheet
-shows them: the header is row 1. Problems name the row and column but never repeat the
-cell's value, which may be an identifier or a date.
+flags count exactly like a family recorded in the app. Row checks are in results_rows.py.
+A file of any length is read in batches (parse_batches); `parse` reads it whole.
 """
 
 from __future__ import annotations
@@ -12,49 +11,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
+from typing import Protocol
 
-from .equity import INSURANCE_GROUPS
-from .equity import RACE_CODES
 from .equity import quarter_of
 from .equity import race_group
-from .identifiers import DECLINE_REASONS
 from .identifiers import DECLINE_REASONS_FAMILY
 from .identifiers import DECLINE_REASONS_SYSTEM
 from .identifiers import DOMAINS
 from .identifiers import OUTCOMES_KNOWN
-from .identifiers import REFERRAL_OUTCOMES
-from .identifiers import WANTS_HELP
+from .results_rows import check_header
+from .results_rows import check_row
 
-REQUIRED = ("record_id", "screened_on", "status", "race_ethnicity", "language", "insurance")
-OPTIONAL = ("admitted_on", "decline_reason")
-PER_DOMAIN = ("referral", "wants_help", "outcome")  # optional <prefix>_<domain> columns
 ASKED_HELP = frozenset({"yes", "no", "later"})
 WANTS_HELP_NOW_OR_LATER = frozenset({"yes", "later"})
 # Days from admission by which the social-needs screen is due (ADMISSION_SCREEN_DAYS).
 ADMISSION_SCREEN_DAYS = 7
-OFFER_STATUSES = ("completed", "declined")
-DOMAIN_STATUSES = ("positive", "negative", "declined", "not_asked")
-REFERRAL_STATUSES = ("suggested", "accepted", "declined", "sent", "connected", "not_connected")
 ACCEPTED_OR_LATER = frozenset({"accepted", "sent", "connected", "not_connected"})
 SENT_OR_LATER = frozenset({"sent", "connected", "not_connected"})
-MAX_RECORD_ID = 64
-# ISO 639-1 (all 183 two-letter codes).
-ISO_639_1 = frozenset(
-    """aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv
-    cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
-    ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
-    ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
-    ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
-    ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
-    yo za zh zu""".split()
-)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FLAGS = (
     "screened",
     "declined",
@@ -83,9 +61,6 @@ ALL_FLAGS = (*FLAGS, *CASCADE_FLAGS)
 CASCADE_FIELDS = ("admitted_on", "first_completed_on", "last_offer_on", "last_decline_reason")
 
 
-_Bad = Callable[[str, str], None]  # records a problem: (column, message)
-
-
 @dataclass
 class Parsed:
     """The outcome: family rows ready to store, or the problems that reject the file."""
@@ -93,155 +68,6 @@ class Parsed:
     rows: int = 0
     families: dict[str, dict] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-
-
-def _known_columns() -> set[str]:
-    return {*REQUIRED, *OPTIONAL, *DOMAINS, *(f"{p}_{d}" for p in PER_DOMAIN for d in DOMAINS)}
-
-
-def _check_header(header: list[str], parsed: Parsed) -> None:
-    known = _known_columns()
-    seen: set[str] = set()
-    for i, name in enumerate(header, start=1):
-        if name in seen:
-            parsed.problems.append(f"row 1, column {i} ({name!r}): this column appears twice")
-        elif name not in known:
-            parsed.problems.append(
-                f"row 1, column {i} ({name!r}): unknown column; expected {', '.join(REQUIRED)}, "
-                f"{', '.join(OPTIONAL)}, a domain id, or referral_, wants_help_ or outcome_ "
-                "followed by a domain id"
-            )
-        seen.add(name)
-    for name in REQUIRED:
-        if name not in seen:
-            parsed.problems.append(f"row 1: the required column {name!r} is missing")
-
-
-def _race(value: str) -> tuple[str, ...] | str:
-    """The sorted codes, or a problem message."""
-    codes = [c.strip() for c in value.lower().split(";") if c.strip()]
-    if not codes:
-        return "is empty; use race/ethnicity codes joined by ';', or declined or unknown"
-    if len(codes) == 1 and codes[0] in ("declined", "unknown"):
-        return (codes[0],)
-    bad = [c for c in codes if c not in RACE_CODES]
-    if bad:
-        return (
-            f"not a race/ethnicity code (use {', '.join(RACE_CODES)} joined by ';', "
-            "or declined or unknown on its own)"
-        )
-    return tuple(sorted(set(codes)))
-
-
-def _check_row(
-    n: int, record: dict[str, str], today: dt.date, parsed: Parsed
-) -> dict[str, Any] | None:
-    """One offer's values, or None after recording its problems."""
-    problems = parsed.problems
-    before = len(problems)
-
-    def bad(column: str, message: str) -> None:
-        problems.append(f"row {n}, column {column}: {message}")
-
-    record_id = record.get("record_id", "").strip()
-    if not record_id:
-        bad("record_id", "is empty")
-    elif len(record_id) > MAX_RECORD_ID:
-        bad("record_id", f"is longer than {MAX_RECORD_ID} characters")
-    day = record.get("screened_on", "").strip()
-    screened_on = _date(day, today, "screened_on", bad)
-    admitted = (record.get("admitted_on") or "").strip()
-    if admitted:
-        admitted_on = _date(admitted, today, "admitted_on", bad)
-        if admitted_on and screened_on and admitted_on > screened_on:
-            bad("admitted_on", "is after screened_on; the admission comes first")
-    status = record.get("status", "").strip().lower()
-    if status not in OFFER_STATUSES:
-        bad("status", "must be completed or declined")
-    reason = (record.get("decline_reason") or "").strip().lower()
-    if reason and reason not in DECLINE_REASONS:
-        bad("decline_reason", f"must be one of {', '.join(DECLINE_REASONS)}, or empty")
-    elif reason and status == "completed":
-        bad("decline_reason", "only a declined offer has a decline reason; leave it empty")
-    race = _race(record.get("race_ethnicity", ""))
-    if isinstance(race, str):
-        bad("race_ethnicity", race)
-    language = record.get("language", "").strip().lower()
-    if language not in ISO_639_1:
-        bad("language", "not an ISO 639-1 language code (two letters, e.g. en, es)")
-    insurance = record.get("insurance", "").strip().lower()
-    if insurance not in INSURANCE_GROUPS:
-        bad("insurance", f"must be one of {', '.join(INSURANCE_GROUPS)}")
-    domains = {}
-    for d in DOMAINS:
-        value = (record.get(d) or "").strip().lower() or "not_asked"
-        if value not in DOMAIN_STATUSES:
-            bad(d, f"must be one of {', '.join(DOMAIN_STATUSES)}, or empty")
-        elif status == "declined" and value != "not_asked":
-            bad(d, "a declined offer has no domain results; leave it empty")
-        domains[d] = value
-    referrals = {}
-    for d in DOMAINS:
-        value = (record.get(f"referral_{d}") or "").strip().lower()
-        if value and value not in REFERRAL_STATUSES:
-            bad(f"referral_{d}", f"must be one of {', '.join(REFERRAL_STATUSES)}, or empty")
-        referrals[d] = value
-    wants_help = _wants_help(record, status, domains, bad)
-    outcomes = {}
-    for d in DOMAINS:
-        value = (record.get(f"outcome_{d}") or "").strip().lower()
-        if value and value not in REFERRAL_OUTCOMES:
-            bad(f"outcome_{d}", f"must be one of {', '.join(REFERRAL_OUTCOMES)}, or empty")
-        elif value and referrals[d] != "connected":
-            bad(f"outcome_{d}", f"an outcome needs referral_{d} to be connected")
-        outcomes[d] = value
-    if len(problems) > before:
-        return None
-    return {
-        "record_id": record_id,
-        "screened_on": day,
-        "status": status,
-        "race": race,
-        "language": language,
-        "insurance": insurance,
-        "domains": domains,
-        "referrals": referrals,
-        "admitted_on": admitted,
-        "decline_reason": reason if status == "declined" else "",
-        "wants_help": wants_help,
-        "outcomes": outcomes,
-    }
-
-
-def _date(text: str, today: dt.date, column: str, bad: _Bad) -> dt.date | None:
-    try:
-        if not _DATE.match(text):
-            raise ValueError
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        bad(column, "not a date; use YYYY-MM-DD")
-        return None
-    if day > today:
-        bad(column, "is in the future")
-        return None
-    return day
-
-
-def _wants_help(
-    record: dict[str, str], status: str, domains: dict[str, str], bad: _Bad
-) -> dict[str, str]:
-    out = {}
-    for d in DOMAINS:
-        column = f"wants_help_{d}"
-        value = (record.get(column) or "").strip().lower() or "not_asked"
-        if value not in WANTS_HELP:
-            bad(column, f"must be one of {', '.join(WANTS_HELP)}, or empty")
-        elif value != "not_asked" and status == "declined":
-            bad(column, "a declined offer has no domain results; leave it empty")
-        elif value != "not_asked" and domains[d] != "positive":
-            bad(column, f"wants help is asked only where {d} is positive")
-        out[d] = value
-    return out
 
 
 def _fold(offer: dict, families: dict[str, dict], n: int) -> None:
@@ -323,88 +149,224 @@ def cascade_flags(fam: dict, admission_days: int = ADMISSION_SCREEN_DAYS) -> Non
         fam[key] = int(fam[key])
 
 
+BATCH_ROWS = 5000
+
+
+@dataclass
+class Seen:
+    """What earlier rows said about one record_id: kept across batches, so an offer is
+    checked against its family's first row wherever in the file that row was."""
+
+    first_row: int
+    race: tuple[str, ...]
+    language: str
+    insurance: str
+    first_day: str
+    first_day_row: int
+    admitted_on: str = ""
+    admitted_row: int = 0
+    # Folded in more than one batch: its stored row is a merge whose derived flags the
+    # store must recompute, as for a second import of the same record_id.
+    merged: bool = False
+
+
+class Ledger(Protocol):
+    """Where the record_ids met in earlier batches stand (in memory, or a table)."""
+
+    def earlier(self, record_ids: list[str]) -> dict[str, Seen]: ...
+
+    def remember(self, seen: dict[str, Seen]) -> None: ...
+
+    def late_admissions(self) -> Iterable[tuple[int, int]]:
+        """(admitted_on row, first offer row) per record admitted after its first offer,
+        in order of the admitted_on row."""
+        ...
+
+
+class MemoryLedger:
+    """The ledger as a dict: right for a file that is parsed whole anyway."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Seen] = {}
+
+    def earlier(self, record_ids: list[str]) -> dict[str, Seen]:
+        return {r: self.seen[r] for r in record_ids if r in self.seen}
+
+    def remember(self, seen: dict[str, Seen]) -> None:
+        self.seen.update(seen)
+
+    def late_admissions(self) -> list[tuple[int, int]]:
+        return sorted(
+            (s.admitted_row, s.first_day_row)
+            for s in self.seen.values()
+            if s.admitted_on and s.admitted_on > s.first_day
+        )
+
+
+@dataclass
+class Batch:
+    """Consecutive rows of the file: their problems, and their offers folded into families
+    (only while the file is clean so far). `fresh` lists the record_ids first met here."""
+
+    rows: int = 0
+    families: dict[str, dict] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    fresh: list[str] = field(default_factory=list)
+
+
+def _read_rows(numbered: Iterator[tuple[int, list[str]]], size: int | None) -> list:
+    rows = []
+    for n, values in numbered:
+        if any(v.strip() for v in values):
+            rows.append((n, values))
+            if size is not None and len(rows) >= size:
+                break
+    return rows
+
+
+def _same_family(n: int, offer: dict, seen: Seen, problems: list[str]) -> None:
+    for column, value, first in (
+        ("race_ethnicity", offer["race"], seen.race),
+        ("language", offer["language"], seen.language),
+        ("insurance", offer["insurance"], seen.insurance),
+    ):
+        if value != first:
+            problems.append(
+                f"row {n}, column {column}: differs from row {seen.first_row}, "
+                "an earlier offer to the same record_id"
+            )
+
+
+def _see_admission(n: int, offer: dict, seen: Seen, problems: list[str]) -> None:
+    """One admission per record_id: its offers agree on it (none may precede it: checked
+    once the whole file is read, by Ledger.late_admissions)."""
+    if offer["admitted_on"]:
+        if not seen.admitted_on:
+            seen.admitted_on, seen.admitted_row = offer["admitted_on"], n
+        elif seen.admitted_on != offer["admitted_on"]:
+            problems.append(
+                f"row {n}, column admitted_on: differs from row {seen.admitted_row}, "
+                "an earlier offer to the same record_id"
+            )
+    if offer["screened_on"] < seen.first_day:
+        seen.first_day, seen.first_day_row = offer["screened_on"], n
+
+
+def _check_batch(
+    rows: list,
+    header: list[str],
+    today: dt.date,
+    ledger: Ledger,
+    key: Callable[[str], str] | None,
+    fold: bool,
+) -> Batch:
+    # Rows are checked first so the ledger is asked once per batch; problems are then
+    # listed in row order, as a spreadsheet user reads them.
+    batch = Batch(rows=len(rows))
+    checked = []
+    for n, values in rows:
+        row_problems: list[str] = []
+        offer = None
+        if len(values) != len(header):
+            row_problems.append(
+                f"row {n}: has {len(values)} cells but the header has {len(header)}"
+            )
+        else:
+            offer = check_row(n, dict(zip(header, values, strict=True)), today, row_problems)
+        if offer is not None and key is not None:
+            offer["record_id"] = key(offer["record_id"])
+        checked.append((n, offer, row_problems))
+    ids = list(dict.fromkeys(o["record_id"] for _n, o, _p in checked if o is not None))
+    known = ledger.earlier(ids) if ids else {}
+    before = set(known)
+    touched: dict[str, Seen] = {}
+    for n, offer, row_problems in checked:
+        batch.problems.extend(row_problems)
+        if offer is None:
+            continue
+        record_id = offer["record_id"]
+        seen = known.get(record_id)
+        if seen is None:
+            seen = Seen(
+                n, offer["race"], offer["language"], offer["insurance"], offer["screened_on"], n
+            )
+            known[record_id] = seen
+            batch.fresh.append(record_id)
+        else:
+            _same_family(n, offer, seen, batch.problems)
+            seen.merged = seen.merged or record_id in before
+        _see_admission(n, offer, seen, batch.problems)
+        touched[record_id] = seen
+        if fold and not batch.problems:
+            _fold(offer, batch.families, n)
+    ledger.remember(touched)
+    return batch
+
+
+def parse_batches(
+    lines: Iterable[str] | str,
+    today: dt.date | None = None,
+    *,
+    admission_days: int = ADMISSION_SCREEN_DAYS,
+    size: int | None = BATCH_ROWS,
+    ledger: Ledger | None = None,
+    key: Callable[[str], str] | None = None,
+) -> Iterator[Batch]:
+    """Check the CSV `size` rows at a time, so a file of any length holds one batch in memory.
+
+    `ledger` carries what earlier batches said about each record_id (a table, for a long
+    file); `key` replaces each record_id as soon as its row is read, so nothing downstream
+    (ledger, families) holds the identifiers sites type into that column. A record_id's
+    offers in several batches arrive as several partial families (`Seen.merged`) for the
+    store to merge. After the first problem, batches carry problems only: the file will be
+    rejected whole.
+    """
+    if isinstance(lines, str):
+        lines = io.StringIO(lines.removeprefix("\ufeff"))
+    today = today or dt.date.today()
+    ledger = MemoryLedger() if ledger is None else ledger
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header is None:
+        yield Batch(problems=["row 1: the file is empty; the first row must be the header"])
+        return
+    header = [h.strip().lower() for h in header]
+    pending: list[str] = []
+    check_header(header, pending)
+    clean, total = not pending, 0
+    numbered = enumerate(reader, start=2)
+    while rows := _read_rows(numbered, size):
+        batch = _check_batch(rows, header, today, ledger, key, clean)
+        batch.problems[:0] = pending
+        pending = []
+        for fam in batch.families.values():
+            _finish(fam, admission_days)
+        total += batch.rows
+        clean = clean and not batch.problems
+        yield batch
+    for admitted_row, first_row in ledger.late_admissions():
+        pending.append(
+            f"row {admitted_row}, column admitted_on: is after screened_on in row {first_row}, "
+            "an offer to the same record_id"
+        )
+    if total == 0 and clean and not pending:
+        pending.append("row 2: the file has a header but no rows")
+    if pending:
+        yield Batch(problems=pending)
+
+
 def parse(
     lines: Iterable[str] | str,
     today: dt.date | None = None,
     *,
     admission_days: int = ADMISSION_SCREEN_DAYS,
 ) -> Parsed:
-    """Check every row of the CSV text and fold the offers into families."""
-    if isinstance(lines, str):
-        lines = io.StringIO(lines.removeprefix("\ufeff"))
-    today = today or dt.date.today()
+    """Check every row of the CSV text and fold the offers into families (all in memory)."""
     parsed = Parsed()
-    reader = csv.reader(lines)
-    header = next(reader, None)
-    if header is None:
-        parsed.problems.append("row 1: the file is empty; the first row must be the header")
-        return parsed
-    header = [h.strip().lower() for h in header]
-    _check_header(header, parsed)
-    first_seen: dict[str, tuple[int, dict]] = {}
-    admissions = _Admissions()
-    for n, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        parsed.rows += 1
-        if len(values) != len(header):
-            parsed.problems.append(
-                f"row {n}: has {len(values)} cells but the header has {len(header)}"
-            )
-            continue
-        offer = _check_row(n, dict(zip(header, values, strict=True)), today, parsed)
-        if offer is None:
-            continue
-        earlier = first_seen.setdefault(offer["record_id"], (n, offer))
-        if earlier[0] != n:
-            for column, key in (
-                ("race_ethnicity", "race"),
-                ("language", "language"),
-                ("insurance", "insurance"),
-            ):
-                if offer[key] != earlier[1][key]:
-                    parsed.problems.append(
-                        f"row {n}, column {column}: differs from row {earlier[0]}, "
-                        "an earlier offer to the same record_id"
-                    )
-        admissions.see(n, offer, parsed.problems)
-        if not parsed.problems:
-            _fold(offer, parsed.families, n)
-    admissions.check(parsed.problems)
-    if parsed.rows == 0 and not parsed.problems:
-        parsed.problems.append("row 2: the file has a header but no rows")
+    for batch in parse_batches(lines, today, admission_days=admission_days, size=None):
+        parsed.rows += batch.rows
+        parsed.problems.extend(batch.problems)
+        parsed.families.update(batch.families)
     if parsed.problems:
         parsed.families = {}
-        return parsed
-    for fam in parsed.families.values():
-        _finish(fam, admission_days)
     return parsed
-
-
-class _Admissions:
-    """One admission per record_id: its offers agree on it, and none comes before it."""
-
-    def __init__(self) -> None:
-        self.admitted: dict[str, tuple[int, str]] = {}
-        self.first_offer: dict[str, tuple[str, int]] = {}
-
-    def see(self, n: int, offer: dict, problems: list[str]) -> None:
-        record_id, day = offer["record_id"], offer["screened_on"]
-        if offer["admitted_on"]:
-            row, admitted = self.admitted.setdefault(record_id, (n, offer["admitted_on"]))
-            if admitted != offer["admitted_on"]:
-                problems.append(
-                    f"row {n}, column admitted_on: differs from row {row}, "
-                    "an earlier offer to the same record_id"
-                )
-        if record_id not in self.first_offer or day < self.first_offer[record_id][0]:
-            self.first_offer[record_id] = (day, n)
-
-    def check(self, problems: list[str]) -> None:
-        for record_id, (row, admitted) in self.admitted.items():
-            first_day, first_row = self.first_offer[record_id]
-            if admitted > first_day:
-                problems.append(
-                    f"row {row}, column admitted_on: is after screened_on in row {first_row}, "
-                    "an offer to the same record_id"
-                )

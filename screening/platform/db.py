@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import threading
 from collections.abc import Iterable
 from collections.abc import Iterator
 
 from flask import Flask
 from flask import current_app
 from flask import g
+from flask import has_request_context
 from sqlite_utils import Database
 from sqlite_utils import Migrations
 
@@ -28,8 +31,41 @@ def connect(path: str) -> Database:
 def get_db() -> Database:
     """The request's database connection, opened on first use."""
     if "db" not in g:
+        if has_request_context():
+            _keep_open(current_app)
         g.db = connect(current_app.config["DATABASE"])
     return g.db
+
+
+_KEEPER = "screening.db_keeper"
+_KEEPER_LOCK = threading.Lock()
+
+
+def _keep_open(app: Flask) -> None:
+    """Hold one idle connection per serving process for as long as the app lives.
+
+    When the last connection to a WAL database closes, SQLite checkpoints the WAL into the
+    file, syncs twice and deletes the WAL; with a connection per request, a quiet server
+    paid that on nearly every request, since every page appends an audit row. With one
+    connection always open, closing a request's connection costs nothing and SQLite's own
+    auto-checkpoint (every 1,000 pages) does the copying. Opened in the serving process
+    (keyed by pid): a connection must never cross a fork.
+    """
+    held = app.extensions.get(_KEEPER)
+    if held is not None and held[0] == os.getpid():
+        return
+    with _KEEPER_LOCK:
+        held = app.extensions.get(_KEEPER)
+        if held is not None and held[0] == os.getpid():
+            return
+        conn = sqlite3.connect(app.config["DATABASE"], check_same_thread=False)
+        try:
+            # A first read maps the WAL index: only then does this connection count.
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.Error:
+            conn.close()
+            return
+        app.extensions[_KEEPER] = (os.getpid(), conn)
 
 
 class StaleEdit(Exception):

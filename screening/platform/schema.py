@@ -204,3 +204,21 @@ def hot_path_indexes(db: Database) -> None:
         CREATE INDEX IF NOT EXISTS alerts_family ON alerts(family_id);
         """,
     )
+
+
+@indexes(name="0002_pages_by_index")
+def pages_by_index(db: Database) -> None:
+    # The worklist's "interrupted" and "waiting to close" lists page through screenings of
+    # one status by last save: without this index SQLite sorted every completed screening
+    # (and ran each row's alert and referral counts) before keeping the first 50. The
+    # open-alert banner on every staff page reads open alerts oldest first the same way.
+    # The day's letters find the referrals accepted on one day (by its date part).
+    run_sql(
+        db,
+        """
+        CREATE INDEX IF NOT EXISTS screenings_status_updated
+          ON screenings(status, updated_at, id);
+        CREATE INDEX IF NOT EXISTS alerts_open_oldest ON alerts(acknowledged_at, created_at, id);
+        CREATE INDEX IF NOT EXISTS referrals_accepted_day ON referrals(substr(accepted_at, 1, 10));
+        """,
+    )

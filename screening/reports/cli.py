@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from screening.core import deid
 from screening.core import spc
 from screening.core.equity import csv_rows
 from screening.core.periods import PeriodError
-from screening.core.results_import import parse
 from screening.core.trend import TrendError
 from screening.platform import audit
 from screening.platform import settings
@@ -27,6 +25,7 @@ from screening.platform.db import write
 from screening.platform.files import open_private
 from screening.platform.files import write_private
 from screening.reports import annual
+from screening.reports import import_stream
 from screening.reports import store
 from screening.reports.summary import available_dimensions
 from screening.reports.summary import build_chart
@@ -46,25 +45,27 @@ def _fail(command: str, message: str) -> None:
 @with_appcontext
 def import_results_command(file: Path) -> None:
     """Load historical screening results from a CSV (all or nothing; header is row 1)."""
+    config = current_app.config
+    days = int(config.get("ADMISSION_SCREEN_DAYS", 7))
+    db = connect(config["DATABASE"])
     try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        _fail("import-results", "the file is not UTF-8 text; save it as CSV UTF-8")
-    days = int(current_app.config.get("ADMISSION_SCREEN_DAYS", 7))
-    parsed = parse(io.StringIO(text, newline=""), admission_days=days)
-    store.key_record_ids(parsed, lambda rid: settings.keyed_record_id(current_app.config, rid))
-    db = connect(current_app.config["DATABASE"])
-    try:
-        problems = list(parsed.problems)
-        if not problems:
-            with write(db):
-                problems = store.conflicts(db, parsed)
-                if not problems:
-                    counts = store.store_import(db, parsed, timeutil.iso(), days)
-        if problems:
-            for p in problems:
+        # Read batch by batch inside one transaction: a million rows never sit in memory,
+        # and a problem in the last row still takes back every batch already merged.
+        try:
+            with open(file, encoding="utf-8-sig", newline="") as fh, write(db):
+                counts = import_stream.import_csv(
+                    db,
+                    fh,
+                    timeutil.iso(),
+                    key=lambda rid: settings.keyed_record_id(config, rid),
+                    admission_days=days,
+                )
+        except UnicodeDecodeError:
+            _fail("import-results", "the file is not UTF-8 text; save it as CSV UTF-8")
+        except import_stream.ImportRejected as rejected:
+            for p in rejected.problems:
                 click.echo(f"import-results: {p}", err=True)
-            _fail("import-results", f"nothing imported ({len(problems)} problems)")
+            _fail("import-results", f"nothing imported ({len(rejected.problems)} problems)")
         audit.record(
             "results_import",
             "import",

@@ -10,7 +10,9 @@ screening offer (earliest screened_on).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -77,9 +79,11 @@ def grouped_sql(
     sums = ", ".join(f'{expr} AS "{name}"' for name, expr in QUANTITY_SQL.items())
     period = period if period is not None else ("quarter" if by_quarter else "")
     quarter = {"quarter": "quarter", "month": "substr(index_date, 1, 7)", "": "''"}[period]
+    # By position: a bare `quarter` in GROUP BY names the table's own quarter column, not
+    # the alias, so monthly counts came out one row per quarter under one of its months.
     return (
         f"SELECT {column} AS grp, {quarter} AS quarter, {sums} FROM {source}{where} "  # noqa: S608  # nosec B608
-        "GROUP BY grp, quarter"
+        "GROUP BY 1, 2"
     )
 
 
@@ -102,20 +106,48 @@ def aggregate(
     where, params = _period(start, end)
     counts: dict[tuple[object, str], dict[str, int]] = {}
     imported_column = column if column in IMPORTED_COLUMNS else "NULL"
-    queries = (
-        (grouped_sql(app_families(db, calendar), column, where, period=period), params),
-        (grouped_sql("imported_families", imported_column, where, period=period), params),
-    )
-    for sql, args in queries:
-        cursor = db.execute(sql, args)
-        names = [c[0] for c in cursor.description]
-        for row in cursor:
+    app_sql = grouped_sql(app_families(db, calendar), column, where, period=period)
+    imported_sql = grouped_sql("imported_families", imported_column, where, period=period)
+    for names, rows in (_rows(db, app_sql, params), _imported_rows(db, imported_sql, params)):
+        for row in rows:
             data = dict(zip(names, row, strict=True))
             key = (data.pop("grp"), data.pop("quarter"))
             bucket = counts.setdefault(key, dict.fromkeys(QUANTITY_SQL, 0))
             for name in QUANTITY_SQL:
                 bucket[name] += int(data[name] or 0)
     return counts
+
+
+def _rows(db: Database, sql: str, params: list) -> tuple[list[str], list[tuple]]:
+    cursor = db.execute(sql, params)
+    return [c[0] for c in cursor.description], cursor.fetchall()
+
+
+# Imported history changes only through an import, yet summing it is half of every equity
+# page, CSV and PDF at 100,000 families: its GROUP BY is kept per (database, import state,
+# query). The state changes with every import and with any row added or removed.
+_IMPORTED_CACHE: dict[tuple, tuple[list[str], list[tuple]]] = {}
+_IMPORTED_CACHE_SIZE = 32
+_IMPORTED_CACHE_LOCK = threading.Lock()
+_IMPORT_STATE = (
+    "SELECT (SELECT json_array(max(id), count(*), sum(rows), max(imported_at)) FROM imports), "
+    "(SELECT json_array(max(id), count(*)) FROM imported_families)"
+)
+
+
+def _imported_rows(db: Database, sql: str, params: list) -> tuple[list[str], list[tuple]]:
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    key = (path, *db.execute(_IMPORT_STATE).fetchone(), sql, tuple(params))
+    if not path or key not in _IMPORTED_CACHE:
+        result = _rows(db, sql, params)
+        if not path:  # an in-memory database has no lasting identity to key on
+            return result
+        with _IMPORTED_CACHE_LOCK:
+            while len(_IMPORTED_CACHE) >= _IMPORTED_CACHE_SIZE:
+                _IMPORTED_CACHE.pop(next(iter(_IMPORTED_CACHE)))
+            _IMPORTED_CACHE[key] = result
+        return result
+    return _IMPORTED_CACHE[key]
 
 
 def family_rows(
@@ -148,7 +180,8 @@ def key_record_ids(parsed: Parsed, key: Callable[[str], str]) -> None:
     }
 
 
-def _existing(db: Database, record_ids: list[str]) -> dict[str, dict]:
+def existing_rows(db: Database, record_ids: list[str]) -> dict[str, dict]:
+    """The stored group values of those record_ids imported before."""
     found = {}
     for i in range(0, len(record_ids), CHUNK):
         chunk = record_ids[i : i + CHUNK]
@@ -164,9 +197,13 @@ def _existing(db: Database, record_ids: list[str]) -> dict[str, dict]:
 
 def conflicts(db: Database, parsed: Parsed) -> list[str]:
     """Problems where a record_id imported before now arrives with other group values."""
+    return group_conflicts(parsed.families, existing_rows(db, list(parsed.families)))
+
+
+def group_conflicts(families: dict[str, dict], existing: dict[str, dict]) -> list[str]:
+    """The conflicts of `families` with their `existing` stored rows, in the families' order."""
     problems = []
-    existing = _existing(db, list(parsed.families))
-    for record_id, fam in parsed.families.items():
+    for record_id, fam in families.items():
         old = existing.get(record_id)
         if old is None:
             continue
@@ -236,7 +273,7 @@ _DERIVED = (
 )
 
 
-def _rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
+def rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
     """Index date, quarter and cascade flags of re-imported families, from merged fields."""
     for i in range(0, len(record_ids), CHUNK):
         chunk = record_ids[i : i + CHUNK]
@@ -260,6 +297,11 @@ def _rederive(db: Database, record_ids: list[str], admission_days: int) -> None:
         )
 
 
+def upsert(db: Database, families: Iterable[dict], import_id: int) -> None:
+    """Insert or merge folded families (UPSERT); merged rows then need `rederive`."""
+    db.conn.executemany(UPSERT, ([*(fam[c] for c in STORED), import_id] for fam in families))
+
+
 def store_import(
     db: Database, parsed: Parsed, imported_at: str, admission_days: int = ADMISSION_SCREEN_DAYS
 ) -> dict[str, int]:
@@ -268,15 +310,12 @@ def store_import(
     A record_id seen in an earlier import gains the new offers (flags are ORed, offers
     added), so importing the same file twice changes no metric.
     """
-    existing = _existing(db, list(parsed.families))
+    existing = existing_rows(db, list(parsed.families))
     new = len(parsed.families) - len(existing)
     import_id = db.execute(
         "INSERT INTO imports (imported_at, rows, families, new_families) VALUES (?, ?, ?, ?)",
         [imported_at, parsed.rows, len(parsed.families), new],
     ).lastrowid
-    db.conn.executemany(
-        UPSERT,
-        ([*(fam[c] for c in STORED), import_id] for fam in parsed.families.values()),
-    )
-    _rederive(db, list(existing), admission_days)
+    upsert(db, parsed.families.values(), import_id)
+    rederive(db, list(existing), admission_days)
     return {"rows": parsed.rows, "families": len(parsed.families), "new_families": new}
