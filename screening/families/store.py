@@ -199,7 +199,7 @@ def search(db: Database, query: str, limit: int = 50) -> list[dict]:
                    AS infant_mrns,
                  (SELECT group_concat(name, ', ') FROM caregivers c WHERE c.family_id = f.id)
                    AS caregivers
-               FROM families f WHERE f.id IN ({", ".join("?" * len(ids))})""",  # noqa: S608
+               FROM families f WHERE f.id IN ({", ".join("?" * len(ids))})""",  # noqa: S608  # nosec B608
             ids,
         )
     }

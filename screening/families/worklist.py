@@ -101,13 +101,13 @@ def _with_people(db: Database, families: list[dict]) -> list[dict]:
     marks = ", ".join("?" * len(by_id))
     ids = list(by_id)
     for row in db.query(
-        f"SELECT * FROM caregivers WHERE family_id IN ({marks}) ORDER BY id",  # noqa: S608
+        f"SELECT * FROM caregivers WHERE family_id IN ({marks}) ORDER BY id",  # noqa: S608  # nosec B608
         ids,
     ):
         by_id[row["family_id"]]["caregivers"].append(row)
     for row in db.query(
         f"""SELECT id, family_id, caregiver_id, status, timepoint, instruments, completed_at,
-                   result FROM screenings WHERE family_id IN ({marks})""",  # noqa: S608
+                   result FROM screenings WHERE family_id IN ({marks})""",  # noqa: S608  # nosec B608
         ids,
     ):
         row["instruments"] = json.loads(row["instruments"])

@@ -41,7 +41,7 @@ def _by_referral(db: Database, sql: str, ids: list[int], order: str) -> dict[int
     if ids:
         marks = ",".join("?" * len(ids))
         # Only fixed fragments and placeholders are formatted into the query.
-        query = f"{sql} WHERE referral_id IN ({marks}) ORDER BY {order}"  # noqa: S608
+        query = f"{sql} WHERE referral_id IN ({marks}) ORDER BY {order}"  # noqa: S608  # nosec B608
         for row in db.query(query, ids):
             out[row["referral_id"]].append(row)
     return out
@@ -80,7 +80,7 @@ def decorate(db: Database, rows: list[dict], *, max_attempts: int = 3) -> list[d
     languages = {}
     if families:
         marks = ",".join("?" * len(families))
-        sql = f"SELECT id, language FROM families WHERE id IN ({marks})"  # noqa: S608
+        sql = f"SELECT id, language FROM families WHERE id IN ({marks})"  # noqa: S608  # nosec B608
         languages = {f["id"]: f["language"] for f in db.query(sql, list(families))}
     alternatives = _alternatives(db, rows, languages)
     for r in rows:
@@ -188,13 +188,13 @@ def worklist_page(
     """
     today = timeutil.today()
     where, params = _where(f, user_id, today)
-    total = db.execute(f"SELECT COUNT(*) FROM referrals r WHERE {where}", params).fetchone()[0]  # noqa: S608
+    total = db.execute(f"SELECT COUNT(*) FROM referrals r WHERE {where}", params).fetchone()[0]  # noqa: S608  # nosec B608
     order = "COALESCE(r.follow_up_due, substr(r.accepted_at, 1, 10), substr(r.created_at, 1, 10))"
     page = max(1, f.page)
     ids = [
         row[0]
         for row in db.execute(
-            f"SELECT r.id FROM referrals r WHERE {where} ORDER BY {order}, r.id "  # noqa: S608
+            f"SELECT r.id FROM referrals r WHERE {where} ORDER BY {order}, r.id "  # noqa: S608  # nosec B608
             "LIMIT ? OFFSET ?",
             [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE],
         ).fetchall()
@@ -204,14 +204,14 @@ def worklist_page(
     marks = ",".join("?" * len(ids))
     rows = {
         r["id"]: r
-        for r in db.query(REFERRAL_SQL + f" WHERE r.id IN ({marks})", ids)  # noqa: S608
+        for r in db.query(REFERRAL_SQL + f" WHERE r.id IN ({marks})", ids)  # noqa: S608  # nosec B608
     }
     ordered = decorate(db, [rows[i] for i in ids], max_attempts=max_attempts)
     family_ids = sorted({r["family_id"] for r in ordered})
     fmarks = ",".join("?" * len(family_ids))
     families = {
         fam["id"]: fam
-        for fam in db.query(FAMILY_COLUMNS + f" WHERE f.id IN ({fmarks})", family_ids)  # noqa: S608
+        for fam in db.query(FAMILY_COLUMNS + f" WHERE f.id IN ({fmarks})", family_ids)  # noqa: S608  # nosec B608
     }
     for r in ordered:
         r["family"] = families[r["family_id"]]

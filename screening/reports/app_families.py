@@ -78,7 +78,7 @@ def app_families_sql(with_outcome: bool, scoped: str | None = None) -> str:
     scoped: a table of family_id; only those families, each CTE narrowed before it
     aggregates, so refreshing a few changed families does not scan every screening.
     """
-    only = f"IN (SELECT family_id FROM {scoped})" if scoped else "IS NOT NULL"  # noqa: S608
+    only = f"IN (SELECT family_id FROM {scoped})" if scoped else "IS NOT NULL"  # noqa: S608  # nosec B608
     races = _quoted(RACE_CODES)
     instruments = "CASE WHEN json_valid(s.instruments) THEN s.instruments ELSE '[]' END"
     dom = ",\n".join(
