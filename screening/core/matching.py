@@ -65,6 +65,10 @@ def default_category(domain: str) -> str:
 
 
 def _as_list(value: object) -> list[str]:
+    # The common case first: the abstract Iterable check below is slow, and ranking calls
+    # this for every service and need.
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
     if isinstance(value, str):
         try:
             value = json.loads(value or "[]")

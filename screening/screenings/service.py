@@ -109,9 +109,10 @@ def submit_page(
         audit.record("update", "screening", screening["id"], detail=f"page={n}")
         instruments = ordered(screening["instruments"])
         mine = {i: answers.get(i, {}) for i in instruments}
+        wording_now = words()
         # A self-harm answer must reach staff now, not when the last page is done.
-        raised = score(registry, screening["respondent"], mine, settings)["alerts"]
-        alert_id, fresh = raise_alerts(db, screening, registry, raised, mine, words())
+        scored = score(registry, screening["respondent"], mine, settings)
+        alert_id, fresh = raise_alerts(db, screening, registry, scored["alerts"], mine, wording_now)
         crisis = any(item["kind"] == "self_harm" for item in fresh)
         if alert_id is not None:
             audit.record("raise", "alert", alert_id)
@@ -126,9 +127,12 @@ def submit_page(
                 registry,
                 settings,
                 user_id,
-                words(),
+                wording_now,
                 suggest=referral_data.create_suggestions,
                 answers=answers,
+                # The result stores the instruments in the screening's own order; the score
+                # above is that result only when the site's order is the same.
+                result=scored if instruments == fresh["instruments"] else None,
             )
             audit.record("complete", "screening", screening["id"])
     return Submitted(finished=finished, newly_shown=newly_shown, crisis=crisis)

@@ -149,12 +149,17 @@ def store_result(
     settings: dict,
     words: Words,
     answers: dict | None = None,
+    result: dict | None = None,
 ) -> dict:
-    """Score the answers and store the result, domain results and alerts (no status change)."""
+    """Score the answers and store the result, domain results and alerts (no status change).
+
+    `result` is the score of exactly these answers when the caller has it already.
+    """
     if answers is None:
         answers = load_answers(db, screening["id"])
     answers = {i: answers.get(i, {}) for i in screening["instruments"]}
-    result = score(registry, screening["respondent"], answers, settings)
+    if result is None:
+        result = score(registry, screening["respondent"], answers, settings)
     sid = screening["id"]
     db.execute("DELETE FROM domain_results WHERE screening_id = ?", [sid])
     db.conn.executemany(
@@ -179,9 +184,10 @@ def complete(
     words: Words,
     suggest=None,
     answers: dict | None = None,
+    result: dict | None = None,
 ) -> dict:
     """Score the answers and store result, domain results, alerts and referral suggestions."""
-    result = store_result(db, screening, registry, settings, words, answers)
+    result = store_result(db, screening, registry, settings, words, answers, result)
     stamp = timeutil.iso()
     update_row(
         db,
