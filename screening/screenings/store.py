@@ -150,10 +150,12 @@ def store_result(
     words: Words,
     answers: dict | None = None,
     result: dict | None = None,
+    changes: dict | None = None,
 ) -> dict:
     """Score the answers and store the result, domain results and alerts (no status change).
 
-    `result` is the score of exactly these answers when the caller has it already.
+    `result` is the score of exactly these answers when the caller has it already;
+    `changes` are more columns of the screening written with the result, in one statement.
     """
     if answers is None:
         answers = load_answers(db, screening["id"])
@@ -171,7 +173,7 @@ def store_result(
         ],
     )
     raise_alerts(db, screening, registry, result["alerts"], answers, words)
-    update_row(db, "screenings", sid, {"result": json.dumps(result)})
+    update_row(db, "screenings", sid, {"result": json.dumps(result), **(changes or {})})
     return result
 
 
@@ -187,20 +189,15 @@ def complete(
     result: dict | None = None,
 ) -> dict:
     """Score the answers and store result, domain results, alerts and referral suggestions."""
-    result = store_result(db, screening, registry, settings, words, answers, result)
     stamp = timeutil.iso()
-    update_row(
-        db,
-        "screenings",
-        screening["id"],
-        {
-            "status": "completed",
-            "completed_at": stamp,
-            "updated_at": stamp,
-            "updated_by": user_id,
-            "version": screening["version"] + 1,
-        },
-    )
+    completion = {
+        "status": "completed",
+        "completed_at": stamp,
+        "updated_at": stamp,
+        "updated_by": user_id,
+        "version": screening["version"] + 1,
+    }
+    result = store_result(db, screening, registry, settings, words, answers, result, completion)
     if suggest is not None:
         suggest(
             db,
