@@ -65,6 +65,10 @@ def default_category(domain: str) -> str:
 
 
 def _as_list(value: object) -> list[str]:
+    # The common case first: the abstract Iterable check below is slow, and ranking calls
+    # this for every service and need.
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
     if isinstance(value, str):
         try:
             value = json.loads(value or "[]")
@@ -121,20 +125,58 @@ class Need:
     tags: tuple[str, ...] = ()
 
 
-def _key(service: Mapping, need: Need, language: str, today: dt.date, used: set[str]) -> tuple:
-    tags = set(_as_list(service.get("tags")))
-    days = verified_days(service, today)
+@dataclass(frozen=True)
+class _Listing:
+    """A service's fields as ranking reads them, worked out once per match, not per need."""
+
+    service: Mapping
+    domains: tuple[str, ...]
+    tags: frozenset[str]
+    languages: frozenset[str]
+    priorities: dict[str, int]
+    days: int | None
+    crisis: bool
+
+    def fit(self, domain: str, category: str) -> int:
+        return 2 * (domain in self.domains) + (self.service.get("category") == category)
+
+    def priority(self, domain: str) -> int:
+        return self.priorities.get(domain, self.priorities.get("*", 0))
+
+
+def _listings(services: Iterable[Mapping], today: dt.date) -> list[_Listing]:
+    out = []
+    for s in services:
+        if not s.get("active", 1):
+            continue
+        tags = frozenset(_as_list(s.get("tags")))
+        out.append(
+            _Listing(
+                service=s,
+                domains=tuple(_as_list(s.get("domains"))),
+                tags=tags,
+                languages=frozenset(_as_list(s.get("languages"))),
+                priorities=_as_map(s.get("priorities")),
+                days=verified_days(s, today),
+                crisis=CRISIS_TAG in tags,
+            )
+        )
+    return out
+
+
+def _key(listing: _Listing, need: Need, language: str, used: set[str]) -> tuple:
+    service, days = listing.service, listing.days
     return (
-        -fit(service, need.domain, need.category),
-        -priority(service, need.domain),
-        GENERAL_TAG in tags,
-        -len(tags & set(need.tags)),
+        -listing.fit(need.domain, need.category),
+        -listing.priority(need.domain),
+        GENERAL_TAG in listing.tags,
+        -len(listing.tags & set(need.tags)),
         # A service already chosen for another need of this family yields to an equal one.
         service["id"] in used,
-        language not in _as_list(service.get("languages")),
+        language not in listing.languages,
         days is None,
         days or 0,
-        len(_as_list(service.get("domains"))),
+        len(listing.domains),
         str(service.get("name") or ""),
     )
 
@@ -154,16 +196,25 @@ def rank_services(
     With category_ok, a service of the right category serves the need even when it does not
     list the domain. Crisis lines are left out unless `crisis`, and then only they are kept.
     """
-    today = today or dt.date.today()
+    listings = _listings(services, today or dt.date.today())
+    return _rank(listings, need, language, category_ok=category_ok, used=used, crisis=crisis)
+
+
+def _rank(
+    listings: list[_Listing],
+    need: Need,
+    language: str,
+    *,
+    category_ok: bool,
+    used: set[str] | None = None,
+    crisis: bool = False,
+) -> list[Mapping]:
     lowest = 1 if category_ok else 2
+    used = used or set()
     kept = [
-        s
-        for s in services
-        if s.get("active", 1)
-        and fit(s, need.domain, need.category) >= lowest
-        and (CRISIS_TAG in _as_list(s.get("tags"))) == crisis
+        x for x in listings if x.fit(need.domain, need.category) >= lowest and x.crisis == crisis
     ]
-    return sorted(kept, key=lambda s: _key(s, need, language, today, used or set()))
+    return [x.service for x in sorted(kept, key=lambda x: _key(x, need, language, used))]
 
 
 def reasons_for(
@@ -226,17 +277,11 @@ def match(
     suggestion with no service so the offer is still made.
     """
     today = today or dt.date.today()
+    listings = _listings(services, today)
     used: set[str] = set()
     suggestions = []
     for need in needs(result):
-        ranked = rank_services(
-            services,
-            need,
-            language,
-            category_ok=need.domain in ALWAYS_OFFER,
-            today=today,
-            used=used,
-        )
+        ranked = _rank(listings, need, language, category_ok=need.domain in ALWAYS_OFFER, used=used)
         if not ranked and need.domain not in ALWAYS_OFFER:
             continue
         best = ranked[0] if ranked else None
@@ -256,9 +301,7 @@ def match(
         )
         called = crisis_call(result) if need.domain == "mental_health" else None
         if called:
-            lines = rank_services(
-                services, need, language, category_ok=True, today=today, crisis=True
-            )
+            lines = _rank(listings, need, language, category_ok=True, crisis=True)
             if lines:
                 suggestions.append(
                     Suggestion(

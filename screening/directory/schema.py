@@ -153,3 +153,30 @@ def hsds_exchange(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations(name="0005_services_token")
+def services_token(db: Database) -> None:
+    # The decoded directory is kept per process (suggestions rank every service on each
+    # finished screening); any write to services, by the app or by hand, draws a new token
+    # so the kept copy is never used after a change. Random rather than a counter, so a
+    # database file swapped in at the same path (a restore) never matches a kept copy.
+    run_sql(
+        db,
+        """
+        CREATE TABLE services_token (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          token TEXT NOT NULL
+        );
+        INSERT INTO services_token (id, token) VALUES (1, lower(hex(randomblob(16))));
+        CREATE TRIGGER services_token_insert AFTER INSERT ON services BEGIN
+          UPDATE services_token SET token = lower(hex(randomblob(16))) WHERE id = 1;
+        END;
+        CREATE TRIGGER services_token_update AFTER UPDATE ON services BEGIN
+          UPDATE services_token SET token = lower(hex(randomblob(16))) WHERE id = 1;
+        END;
+        CREATE TRIGGER services_token_delete AFTER DELETE ON services BEGIN
+          UPDATE services_token SET token = lower(hex(randomblob(16))) WHERE id = 1;
+        END;
+        """,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import yaml
@@ -61,10 +62,50 @@ def is_stale(service: dict, today: dt.date) -> bool:
     return (today - verified).days > STALE_AFTER_DAYS
 
 
+# The decoded directory per database file, with the token it was read at (see the
+# directory migration 0005): every finished screening ranks every service, and decoding
+# their JSON each time was a good part of a submit. Waitress serves from threads.
+_DECODED: dict[str, tuple[str, list[dict]]] = {}
+_DECODED_LOCK = threading.Lock()
+
+
+def _decoded(db: Database) -> list[dict]:
+    token_row = db.execute("SELECT token FROM services_token WHERE id = 1").fetchone()
+    if token_row is None:
+        # A database from before the token table: no way to tell a change, so read it.
+        return [decode(r) for r in db.query("SELECT * FROM services ORDER BY name, id")]
+    path = _database_path(db)
+    with _DECODED_LOCK:
+        kept = _DECODED.get(path)
+    if kept is not None and kept[0] == token_row[0]:
+        return kept[1]
+    rows = [decode(r) for r in db.query("SELECT * FROM services ORDER BY name, id")]
+    with _DECODED_LOCK:
+        _DECODED[path] = (token_row[0], rows)
+    return rows
+
+
+def _database_path(db: Database) -> str:
+    # "main" is the file this connection reads; an in-memory database has no path and its
+    # token alone (random per write) keeps the copies apart.
+    for _seq, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or ":memory:"
+    return ":memory:"
+
+
+def _copy(service: dict) -> dict:
+    """A caller's own copy: the kept one must not change when a caller edits theirs."""
+    out = dict(service)
+    for key in ("languages", "domains", "tags"):
+        out[key] = list(service[key])
+    out["priorities"] = dict(service["priorities"])
+    return out
+
+
 def all_services(db: Database, *, active_only: bool = False) -> list[dict]:
     """Every service (or only active ones), decoded, by name."""
-    sql = "SELECT * FROM services WHERE active = 1 OR ? = 0 ORDER BY name, id"
-    return [decode(r) for r in db.query(sql, [int(active_only)])]
+    return [_copy(s) for s in _decoded(db) if not active_only or s["active"] == 1]
 
 
 def _domain_order(domain: str) -> int:

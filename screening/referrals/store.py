@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
 
 from sqlite_utils import Database
 
@@ -74,6 +73,7 @@ def create_suggestions(
     taken = {_dedupe_key(r["domain"], r["caregiver_id"], r["crisis"]) for r in open_rows}
     stamp = timeutil.iso()
     ids = []
+    events = []
     for s in suggestions:
         key = _dedupe_key(s.domain, caregiver_id, s.crisis)
         if key in taken:
@@ -89,12 +89,20 @@ def create_suggestions(
             "status": "suggested",
             "sensitive": int(s.sensitive),
             "crisis": int(s.crisis),
-            "match_reasons": json.dumps([asdict(r) for r in s.reasons]),
+            # Reason is flat (kind, value): the dict asdict() would make, without its deep copy.
+            "match_reasons": json.dumps([{"kind": r.kind, "value": r.value} for r in s.reasons]),
             "need_tags": json.dumps(tags.get(s.domain, [])),
             "created_at": stamp,
             "updated_at": stamp,
         }
-        ids.append(_insert_referral(db, row, user_id))
+        ids.append(insert_row(db, "referrals", row))
+        events.append((ids[-1], stamp, user_id, None, "suggested", ""))
+    # The events in one statement: a finished screening suggests a dozen referrals.
+    db.conn.executemany(
+        "INSERT INTO referral_events (referral_id, at, user_id, from_status, to_status, note) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        events,
+    )
     return ids
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -54,7 +55,15 @@ class Plan:
 
     pages: list[store.Page]
     answers: dict
-    total: int
+    instruments: list[str]
+    settings: dict
+
+    @cached_property
+    def total(self) -> int:
+        """The page count shown ("Part 3 of 12"); only a rendered page needs it, not a save."""
+        # Pages that may still appear count from the start, so "Part 3 of 12" never becomes 13.
+        count = page_count(get_registry(), self.instruments, self.answers, self.settings)
+        return max(len(self.pages), count)
 
 
 def plan(db: Database, screening: Mapping) -> Plan:
@@ -63,9 +72,7 @@ def plan(db: Database, screening: Mapping) -> Plan:
     answers = store.load_answers(db, screening["id"])
     instruments = ordered(screening["instruments"])
     pages = store.plan(registry, instruments, answers, settings)
-    # Pages that may still appear count from the start, so "Part 3 of 12" never becomes 13.
-    total = max(len(pages), page_count(registry, instruments, answers, settings))
-    return Plan(pages, answers, total)
+    return Plan(pages, answers, instruments, settings)
 
 
 @dataclass(frozen=True)
@@ -110,8 +117,10 @@ def submit_page(
         instruments = ordered(screening["instruments"])
         mine = {i: answers.get(i, {}) for i in instruments}
         # A self-harm answer must reach staff now, not when the last page is done.
-        raised = score(registry, screening["respondent"], mine, settings)["alerts"]
-        alert_id, fresh = raise_alerts(db, screening, registry, raised, mine, words())
+        scored = score(registry, screening["respondent"], mine, settings)
+        # The wording only describes alerts; building it in both languages costs a submit.
+        said = words() if scored["alerts"] else {}
+        alert_id, fresh = raise_alerts(db, screening, registry, scored["alerts"], mine, said)
         crisis = any(item["kind"] == "self_harm" for item in fresh)
         if alert_id is not None:
             audit.record("raise", "alert", alert_id)
@@ -120,15 +129,19 @@ def submit_page(
         finished = action == "next" and not newly_shown and n >= len(pages)
         if finished:
             fresh = store.get_screening(db, screening["id"])
+            # The result stores the instruments in the screening's own order; the score
+            # above is that result only when the site's order is the same.
+            same = instruments == fresh["instruments"]
             store.complete(
                 db,
                 fresh,
                 registry,
                 settings,
                 user_id,
-                words(),
+                said if same else words(),
                 suggest=referral_data.create_suggestions,
                 answers=answers,
+                result=scored if same else None,
             )
             audit.record("complete", "screening", screening["id"])
     return Submitted(finished=finished, newly_shown=newly_shown, crisis=crisis)

@@ -149,12 +149,19 @@ def store_result(
     settings: dict,
     words: Words,
     answers: dict | None = None,
+    result: dict | None = None,
+    changes: dict | None = None,
 ) -> dict:
-    """Score the answers and store the result, domain results and alerts (no status change)."""
+    """Score the answers and store the result, domain results and alerts (no status change).
+
+    `result` is the score of exactly these answers when the caller has it already;
+    `changes` are more columns of the screening written with the result, in one statement.
+    """
     if answers is None:
         answers = load_answers(db, screening["id"])
     answers = {i: answers.get(i, {}) for i in screening["instruments"]}
-    result = score(registry, screening["respondent"], answers, settings)
+    if result is None:
+        result = score(registry, screening["respondent"], answers, settings)
     sid = screening["id"]
     db.execute("DELETE FROM domain_results WHERE screening_id = ?", [sid])
     db.conn.executemany(
@@ -166,7 +173,7 @@ def store_result(
         ],
     )
     raise_alerts(db, screening, registry, result["alerts"], answers, words)
-    update_row(db, "screenings", sid, {"result": json.dumps(result)})
+    update_row(db, "screenings", sid, {"result": json.dumps(result), **(changes or {})})
     return result
 
 
@@ -179,22 +186,18 @@ def complete(
     words: Words,
     suggest=None,
     answers: dict | None = None,
+    result: dict | None = None,
 ) -> dict:
     """Score the answers and store result, domain results, alerts and referral suggestions."""
-    result = store_result(db, screening, registry, settings, words, answers)
     stamp = timeutil.iso()
-    update_row(
-        db,
-        "screenings",
-        screening["id"],
-        {
-            "status": "completed",
-            "completed_at": stamp,
-            "updated_at": stamp,
-            "updated_by": user_id,
-            "version": screening["version"] + 1,
-        },
-    )
+    completion = {
+        "status": "completed",
+        "completed_at": stamp,
+        "updated_at": stamp,
+        "updated_by": user_id,
+        "version": screening["version"] + 1,
+    }
+    result = store_result(db, screening, registry, settings, words, answers, result, completion)
     if suggest is not None:
         suggest(
             db,
