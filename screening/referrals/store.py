@@ -176,6 +176,13 @@ def change_status(
     return one(db, "SELECT * FROM referrals WHERE id = ?", [referral_id]) or {}
 
 
+def all_of_family(db: Database, family_id: int, referral_ids: list[int]) -> bool:
+    """True when every id is one of this family's referrals (a tampered form names others)."""
+    marks = ",".join("?" * len(referral_ids))
+    sql = f"SELECT COUNT(*) FROM referrals WHERE family_id = ? AND id IN ({marks})"  # noqa: S608  # nosec B608
+    return db.execute(sql, [family_id, *referral_ids]).fetchone()[0] == len(set(referral_ids))
+
+
 def accept_many(
     db: Database, choices: dict[int, int], *, user: dict, follow_up_days: int
 ) -> list[int]:

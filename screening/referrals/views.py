@@ -242,9 +242,7 @@ def accept_many(family_id: int):
     back = _back(form.back.data, family_id, "referrals")
     choices = form.choices() if form.validate_on_submit() else {}
     db = get_db()
-    marks = ",".join("?" * len(choices)) or "NULL"
-    sql = f"SELECT COUNT(*) FROM referrals WHERE family_id = ? AND id IN ({marks})"  # noqa: S608  # nosec B608
-    if not choices or db.execute(sql, [family_id, *choices]).fetchone()[0] != len(choices):
+    if not choices or not store.all_of_family(db, family_id, list(choices)):
         flash(_("Nothing was saved. Tick the suggestions to accept."), "error")
         return redirect(back, code=303)
     try:
