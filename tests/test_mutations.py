@@ -1,6 +1,7 @@
 """Mutation check: remove a protection from a copy of the app and the suite must go red.
 
-Three mutations from issue 15, each applied alone to a copy in a temporary folder:
+Three mutations from issue 15 and two of the connection a serving thread keeps between
+requests (issue 10), each applied alone to a copy in a temporary folder:
 CSRF dropped for every endpoint but sign-in (the global check and the forms' own token),
 the caregiver ownership check dropped, and parent mode's screening-id check dropped.
 Each patch names the exact text it replaces, so a refactor that moves the protection
@@ -41,6 +42,20 @@ MUTATIONS = {
         "True",
         [
             "tests/test_security_tamper.py::test_a_parent_on_the_tablet_cannot_open_another_screening"
+        ],
+    ),
+    "kept connection not rolled back": (
+        "screening/platform/db.py",
+        "    db.rollback()\n    held = getattr(_THREAD",
+        "    held = getattr(_THREAD",
+        ["tests/test_connections.py::test_a_transaction_left_open_is_rolled_back_not_carried_on"],
+    ),
+    "failed request's connection kept": (
+        "screening/platform/db.py",
+        "        if exc is None:\n            return\n",
+        "        return\n",
+        [
+            "tests/test_connections.py::test_a_failed_request_does_not_leave_its_snapshot_to_the_next"
         ],
     ),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 
 import pytest
 
@@ -26,6 +27,8 @@ def statements(monkeypatch):
         return database
 
     monkeypatch.setattr(storage, "connect", traced)
+    # Serving threads keep their connection between requests: start this one afresh, traced.
+    monkeypatch.setattr(storage, "_THREAD", threading.local())
     return seen
 
 

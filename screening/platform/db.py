@@ -29,12 +29,43 @@ def connect(path: str) -> Database:
 
 
 def get_db() -> Database:
-    """The request's database connection, opened on first use."""
+    """The request's database connection, opened on first use.
+
+    A request has one connection, its own for as long as it runs. In a request (not a CLI
+    command) the connection comes from the serving thread, which keeps it open between
+    its requests: opening one costs a schema parse and a cold statement cache, about a
+    third of a page save on a unit's schema (bench/README.md).
+    """
     if "db" not in g:
         if has_request_context():
             _keep_open(current_app)
-        g.db = connect(current_app.config["DATABASE"])
+            g.db = _thread_connection(current_app.config["DATABASE"])
+        else:
+            g.db = connect(current_app.config["DATABASE"])
     return g.db
+
+
+_THREAD = threading.local()
+# Connections a forked child inherited: never used, never closed (closing one in the child
+# could release locks the parent's copy holds).
+_INHERITED: list[Database] = []
+
+
+def _thread_connection(path: str) -> Database:
+    """This thread's connection to this database, opened once per serving process.
+
+    Only the latest database is held: a connection replaced here closes when nothing else
+    uses it (a test's app from an earlier test), never under a request still using it.
+    """
+    key = (os.getpid(), path)
+    held = getattr(_THREAD, "held", None)
+    if held is not None and held[0] == key:
+        return held[1]
+    if held is not None and held[0][0] != key[0]:
+        _INHERITED.append(held[1])
+    db = connect(path)
+    _THREAD.held = (key, db)
+    return db
 
 
 _KEEPER = "screening.db_keeper"
@@ -99,12 +130,23 @@ def update_row(db: Database, table: str, row_id: object, changes: dict) -> None:
     db.conn.execute(sql, [*changes.values(), row_id])
 
 
-def close_db(_exc: BaseException | None = None) -> None:
-    """Close the request's connection, rolling back anything left open."""
+def close_db(exc: BaseException | None = None) -> None:
+    """End the request's use of its connection, rolling back anything left open.
+
+    A CLI command's connection is closed. A request's goes back to its thread, unless the
+    request failed: a traceback can keep a half-read cursor alive, and with it a read
+    snapshot that would show the thread's next request stale data.
+    """
     db = g.pop("db", None)
-    if db is not None:
-        db.rollback()
-        db.close()
+    if db is None:
+        return
+    db.rollback()
+    held = getattr(_THREAD, "held", None)
+    if held is not None and held[1] is db:
+        if exc is None:
+            return
+        del _THREAD.held
+    db.close()
 
 
 @contextlib.contextmanager
