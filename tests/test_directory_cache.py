@@ -1,10 +1,15 @@
-"""The directory kept decoded between screenings is never used after a change (issue 16)."""
+"""The directory kept decoded (and prepared for matching) between screenings is never used
+after a change, nor on another day (issue 16)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
+import pytest
+
 from screening.directory.store import all_services
+from screening.directory.store import matching_listings
 from screening.platform.db import connect
 from screening.platform.db import write
 
@@ -75,3 +80,34 @@ def test_a_restored_backup_at_the_same_path_is_read_afresh(app):
     # restore from a backup file does); the kept copy is of the renamed directory.
     saved.backup(db.conn)
     assert all_services(_database(app)) == original
+
+
+TODAY = dt.date(2026, 12, 2)
+
+
+def test_matching_sees_a_deactivated_service_and_a_new_tag_at_once(app):
+    reader, writer = _database(app), _database(app)
+    listed = {x.service["id"]: x for x in matching_listings(reader, TODAY)}
+    gone, retagged = sorted(listed)[:2]
+    with write(writer):
+        writer.execute("UPDATE services SET active = 0 WHERE id = ?", [gone])
+        writer.execute("UPDATE services SET tags = '[\"diapers\"]' WHERE id = ?", [retagged])
+    after = {x.service["id"]: x for x in matching_listings(reader, TODAY)}
+    assert set(after) == set(listed) - {gone}
+    assert after[retagged].tags == frozenset({"diapers"})
+
+
+def test_matching_ages_each_listing_by_the_day_it_is_asked_on(app):
+    db = _database(app)
+    with write(db):
+        db.execute("UPDATE services SET last_verified = '2026-11-02'")
+    assert {x.days for x in matching_listings(db, TODAY)} == {30}
+    assert {x.days for x in matching_listings(db, TODAY + dt.timedelta(days=1))} == {31}
+
+
+def test_the_services_matching_keeps_cannot_be_changed_through_it(app):
+    db = _database(app)
+    service = matching_listings(db, TODAY)[0].service
+    with pytest.raises(TypeError):
+        service["name"] = "scribbled"  # type: ignore[index]
+    assert all(s["name"] != "scribbled" for s in all_services(db))

@@ -126,8 +126,9 @@ class Need:
 
 
 @dataclass(frozen=True)
-class _Listing:
-    """A service's fields as ranking reads them, worked out once per match, not per need."""
+class Listing:
+    """A service's fields as ranking reads them, worked out once (per match, or kept by the
+    directory for as long as the directory and the day stay the same)."""
 
     service: Mapping
     domains: tuple[str, ...]
@@ -136,48 +137,49 @@ class _Listing:
     priorities: dict[str, int]
     days: int | None
     crisis: bool
+    category: str
+    name: str
 
     def fit(self, domain: str, category: str) -> int:
-        return 2 * (domain in self.domains) + (self.service.get("category") == category)
+        return 2 * (domain in self.domains) + (self.category == category)
 
     def priority(self, domain: str) -> int:
         return self.priorities.get(domain, self.priorities.get("*", 0))
 
 
-def _listings(services: Iterable[Mapping], today: dt.date) -> list[_Listing]:
-    out = []
-    for s in services:
-        if not s.get("active", 1):
-            continue
-        tags = frozenset(_as_list(s.get("tags")))
-        out.append(
-            _Listing(
-                service=s,
-                domains=tuple(_as_list(s.get("domains"))),
-                tags=tags,
-                languages=frozenset(_as_list(s.get("languages"))),
-                priorities=_as_map(s.get("priorities")),
-                days=verified_days(s, today),
-                crisis=CRISIS_TAG in tags,
-            )
-        )
-    return out
+def listing(service: Mapping, today: dt.date) -> Listing:
+    """One service as ranking reads it."""
+    tags = frozenset(_as_list(service.get("tags")))
+    return Listing(
+        service=service,
+        domains=tuple(_as_list(service.get("domains"))),
+        tags=tags,
+        languages=frozenset(_as_list(service.get("languages"))),
+        priorities=_as_map(service.get("priorities")),
+        days=verified_days(service, today),
+        crisis=CRISIS_TAG in tags,
+        category=str(service.get("category") or ""),
+        name=str(service.get("name") or ""),
+    )
 
 
-def _key(listing: _Listing, need: Need, language: str, used: set[str]) -> tuple:
-    service, days = listing.service, listing.days
+def listings(services: Iterable[Mapping], today: dt.date) -> list[Listing]:
+    """The active services as ranking reads them; `today` dates their listings' age."""
+    return [listing(s, today) for s in services if s.get("active", 1)]
+
+
+def _key(x: Listing, need_tags: frozenset[str], domain: str, language: str, used: set) -> tuple:
     return (
-        -listing.fit(need.domain, need.category),
-        -listing.priority(need.domain),
-        GENERAL_TAG in listing.tags,
-        -len(listing.tags & set(need.tags)),
+        -x.priority(domain),
+        GENERAL_TAG in x.tags,
+        -len(x.tags & need_tags),
         # A service already chosen for another need of this family yields to an equal one.
-        service["id"] in used,
-        language not in listing.languages,
-        days is None,
-        days or 0,
-        len(listing.domains),
-        str(service.get("name") or ""),
+        x.service["id"] in used,
+        language not in x.languages,
+        x.days is None,
+        x.days or 0,
+        len(x.domains),
+        x.name,
     )
 
 
@@ -196,42 +198,51 @@ def rank_services(
     With category_ok, a service of the right category serves the need even when it does not
     list the domain. Crisis lines are left out unless `crisis`, and then only they are kept.
     """
-    listings = _listings(services, today or dt.date.today())
-    return _rank(listings, need, language, category_ok=category_ok, used=used, crisis=crisis)
+    ready = listings(services, today or dt.date.today())
+    ranked = _rank(ready, need, language, category_ok=category_ok, used=used, crisis=crisis)
+    return [x.service for x in ranked]
 
 
 def _rank(
-    listings: list[_Listing],
+    ready: list[Listing],
     need: Need,
     language: str,
     *,
     category_ok: bool,
     used: set[str] | None = None,
     crisis: bool = False,
-) -> list[Mapping]:
+) -> list[Listing]:
     lowest = 1 if category_ok else 2
     used = used or set()
+    need_tags = frozenset(need.tags)
+    # Fit first: a better-fitting service always comes before a closer match on the rest.
     kept = [
-        x for x in listings if x.fit(need.domain, need.category) >= lowest and x.crisis == crisis
+        (-fit, x)
+        for x in ready
+        if x.crisis == crisis and (fit := x.fit(need.domain, need.category)) >= lowest
     ]
-    return [x.service for x in sorted(kept, key=lambda x: _key(x, need, language, used))]
+    kept.sort(key=lambda pair: (pair[0], *_key(pair[1], need_tags, need.domain, language, used)))
+    return [x for _fit, x in kept]
 
 
 def reasons_for(
     service: Mapping, need: Need, language: str, today: dt.date, *, alone: bool
 ) -> tuple[Reason, ...]:
     """Why this service was put first, in the order a social worker would say it."""
+    return _reasons(listing(service, today), need, language, alone=alone)
+
+
+def _reasons(x: Listing, need: Need, language: str, *, alone: bool) -> tuple[Reason, ...]:
     out = []
-    common = [t for t in need.tags if t in _as_list(service.get("tags"))]
+    common = [t for t in need.tags if t in x.tags]
     if common:
         out.append(Reason("serves", ", ".join(common)))
-    rank = priority(service, need.domain)
+    rank = x.priority(need.domain)
     if rank > 0:
         out.append(Reason("unit_choice", rank))
-    if language in _as_list(service.get("languages")):
+    if language in x.languages:
         out.append(Reason("speaks", language))
-    days = verified_days(service, today)
-    out.append(Reason("never_verified") if days is None else Reason("verified_days", days))
+    out.append(Reason("never_verified") if x.days is None else Reason("verified_days", x.days))
     if alone:
         out.append(Reason("only_option"))
     return tuple(out)
@@ -276,40 +287,42 @@ def match(
     A need no active service fits is skipped, except the always-offered ones, which get a
     suggestion with no service so the offer is still made.
     """
-    today = today or dt.date.today()
-    listings = _listings(services, today)
+    return match_listings(result, listings(services, today or dt.date.today()), language)
+
+
+def match_listings(result: Mapping, ready: list[Listing], language: str) -> list[Suggestion]:
+    """`match` over services already prepared with `listings` (a directory keeps them)."""
     used: set[str] = set()
     suggestions = []
     for need in needs(result):
-        ranked = _rank(listings, need, language, category_ok=need.domain in ALWAYS_OFFER, used=used)
+        ranked = _rank(ready, need, language, category_ok=need.domain in ALWAYS_OFFER, used=used)
         if not ranked and need.domain not in ALWAYS_OFFER:
             continue
         best = ranked[0] if ranked else None
         if best is not None:
-            used.add(best["id"])
+            used.add(best.service["id"])
         suggestions.append(
             Suggestion(
                 domain=need.domain,
                 category=need.category,
-                service_id=best["id"] if best else None,
-                sensitive=need.domain in SENSITIVE_DOMAINS or bool(best and best.get("sensitive")),
-                alternatives=tuple(s["id"] for s in ranked[1:]),
-                reasons=reasons_for(best, need, language, today, alone=len(ranked) == 1)
-                if best
-                else (),
+                service_id=best.service["id"] if best else None,
+                sensitive=need.domain in SENSITIVE_DOMAINS
+                or bool(best and best.service.get("sensitive")),
+                alternatives=tuple(x.service["id"] for x in ranked[1:]),
+                reasons=_reasons(best, need, language, alone=len(ranked) == 1) if best else (),
             )
         )
         called = crisis_call(result) if need.domain == "mental_health" else None
         if called:
-            lines = _rank(listings, need, language, category_ok=True, crisis=True)
+            lines = _rank(ready, need, language, category_ok=True, crisis=True)
             if lines:
                 suggestions.append(
                     Suggestion(
                         domain=need.domain,
                         category=need.category,
-                        service_id=lines[0]["id"],
+                        service_id=lines[0].service["id"],
                         sensitive=True,
-                        alternatives=tuple(s["id"] for s in lines[1:]),
+                        alternatives=tuple(x.service["id"] for x in lines[1:]),
                         reasons=(Reason("crisis", called),),
                         crisis=True,
                     )

@@ -6,10 +6,12 @@ import datetime as dt
 import json
 import threading
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 from sqlite_utils import Database
 
+from screening.core import matching
 from screening.core.identifiers import DOMAINS
 from screening.core.identifiers import REFERRAL_CATEGORIES as CATEGORIES
 from screening.platform import timeutil
@@ -63,26 +65,52 @@ def is_stale(service: dict, today: dt.date) -> bool:
 
 
 # The decoded directory per database file, with the token it was read at (see the
-# directory migration 0005): every finished screening ranks every service, and decoding
-# their JSON each time was a good part of a submit. Waitress serves from threads.
+# directory migration 0005), and the same services prepared for matching on one day: every
+# finished screening ranks every service, and decoding and preparing them each time was a
+# good part of a submit. Waitress serves from threads.
 _DECODED: dict[str, tuple[str, list[dict]]] = {}
+_LISTINGS: dict[str, tuple[str, dt.date, list[matching.Listing]]] = {}
 _DECODED_LOCK = threading.Lock()
 
 
-def _decoded(db: Database) -> list[dict]:
-    token_row = db.execute("SELECT token FROM services_token WHERE id = 1").fetchone()
-    if token_row is None:
+def _token(db: Database) -> str | None:
+    row = db.execute("SELECT token FROM services_token WHERE id = 1").fetchone()
+    return None if row is None else row[0]
+
+
+def _decoded(db: Database, token: str | None) -> list[dict]:
+    if token is None:
         # A database from before the token table: no way to tell a change, so read it.
         return [decode(r) for r in db.query("SELECT * FROM services ORDER BY name, id")]
     path = _database_path(db)
     with _DECODED_LOCK:
         kept = _DECODED.get(path)
-    if kept is not None and kept[0] == token_row[0]:
+    if kept is not None and kept[0] == token:
         return kept[1]
     rows = [decode(r) for r in db.query("SELECT * FROM services ORDER BY name, id")]
     with _DECODED_LOCK:
-        _DECODED[path] = (token_row[0], rows)
+        _DECODED[path] = (token, rows)
     return rows
+
+
+def matching_listings(db: Database, today: dt.date) -> list[matching.Listing]:
+    """The active services as matching reads them on `today`, kept until the directory changes.
+
+    The services inside are read-only views of the kept rows.
+    """
+    token = _token(db)
+    path = _database_path(db) if token is not None else None
+    if path is not None:
+        with _DECODED_LOCK:
+            kept = _LISTINGS.get(path)
+        if kept is not None and kept[:2] == (token, today):
+            return kept[2]
+    services = [MappingProxyType(s) for s in _decoded(db, token)]
+    ready = matching.listings(services, today)
+    if path is not None and token is not None:
+        with _DECODED_LOCK:
+            _LISTINGS[path] = (token, today, ready)
+    return ready
 
 
 def _database_path(db: Database) -> str:
@@ -105,7 +133,7 @@ def _copy(service: dict) -> dict:
 
 def all_services(db: Database, *, active_only: bool = False) -> list[dict]:
     """Every service (or only active ones), decoded, by name."""
-    return [_copy(s) for s in _decoded(db) if not active_only or s["active"] == 1]
+    return [_copy(s) for s in _decoded(db, _token(db)) if not active_only or s["active"] == 1]
 
 
 def _domain_order(domain: str) -> int:

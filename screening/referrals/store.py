@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from screening.core import matching
 from screening.core import referral_rules as rules
-from screening.directory.store import all_services
+from screening.directory.store import matching_listings
 from screening.directory.store import record_gap
 from screening.platform import audit
 from screening.platform import timeutil
@@ -61,9 +61,7 @@ def create_suggestions(
     it); a need that already has an open referral for the family (for one-parent domains:
     for that parent) is skipped.
     """
-    suggestions = matching.match(
-        result, all_services(db, active_only=True), language, today=timeutil.today()
-    )
+    suggestions = matching.match_listings(result, matching_listings(db, timeutil.today()), language)
     tags = {r["domain"]: r.get("tags") or [] for r in result.get("referrals") or []}
     open_rows = db.query(
         "SELECT domain, caregiver_id, crisis FROM referrals WHERE family_id = ? AND status IN "

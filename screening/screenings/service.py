@@ -87,6 +87,7 @@ class Submitted:
 def submit_page(
     db: Database,
     screening: Mapping,
+    where: Plan,
     current: store.Page,
     n: int,
     action: str,
@@ -96,12 +97,14 @@ def submit_page(
 ) -> Submitted:
     """Save one page and do everything that follows from it, all or nothing.
 
-    Raises StaleEdit when another save came first (nothing is written then).
+    `where` is the plan the page was read with. Its answers are not read again under the
+    write lock: every write to a screening's answers bumps its version, so when the save's
+    version check passes they are still the stored ones. Raises StaleEdit when another save
+    came first (nothing is written then).
     """
-    registry, settings = get_registry(), scoring_settings()
+    registry, settings = get_registry(), where.settings
     target = {"back": n - 1, "pause": n, "lock": n}.get(action, n + 1)
     with write(db):
-        answers = store.load_answers(db, screening["id"])
         answers = store.save_page(
             db,
             screening["id"],
@@ -111,10 +114,10 @@ def submit_page(
             settings,
             user_id,
             max(1, target),
-            answers,
+            where.answers,
         )
         audit.record("update", "screening", screening["id"], detail=f"page={n}")
-        instruments = ordered(screening["instruments"])
+        instruments = where.instruments
         mine = {i: answers.get(i, {}) for i in instruments}
         # A self-harm answer must reach staff now, not when the last page is done.
         scored = score(registry, screening["respondent"], mine, settings)

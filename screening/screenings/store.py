@@ -45,12 +45,12 @@ def get_screening(db: Database, screening_id: int) -> dict | None:
 def load_answers(db: Database, screening_id: int) -> dict[str, dict[str, object]]:
     """{instrument: {item: value or DECLINED}} for a screening."""
     answers: dict[str, dict[str, object]] = {}
-    for row in db.query(
+    # Plain tuples: every page read and save loads a screening's forty-odd answers.
+    for instrument, item, value, declined in db.conn.execute(
         "SELECT instrument, item, value, declined FROM answers WHERE screening_id = ?",
         [screening_id],
     ):
-        value = DECLINED if row["declined"] else json.loads(row["value"])
-        answers.setdefault(row["instrument"], {})[row["item"]] = value
+        answers.setdefault(instrument, {})[item] = DECLINED if declined else json.loads(value)
     return answers
 
 

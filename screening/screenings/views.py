@@ -167,7 +167,7 @@ def page(screening_id: int, n: int):
     version = parse_id(request.form.get("version", ""))
     try:
         done = service.submit_page(
-            db, screening, current, n, action, page_answers, version, g.user["id"]
+            db, screening, where, current, n, action, page_answers, version, g.user["id"]
         )
     except StaleEdit:
         screening = load_screening_or_404(screening_id)
