@@ -262,3 +262,14 @@ def test_start_form_on_the_family_page_starts_a_screening(sw_client, db):
     )
     assert "/page/1" in response.headers["Location"]
     assert db["screenings"].count_where("family_id = ?", [family_id]) == 1
+
+
+def test_the_same_page_in_two_languages_keeps_each_its_own_words(screen, sw_client, db):
+    # Page forms are built once per page and language: the second must not get the first's.
+    pages = {}
+    for language in ("es", "en"):
+        family_id, caregiver_id = unscreened_family(db)
+        response = screen.start(family_id, caregiver_id, instruments=["phq9"], language=language)
+        pages[language] = sw_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Varios días" in pages["es"] and "Several days" not in pages["es"]
+    assert "Several days" in pages["en"] and "Varios días" not in pages["en"]

@@ -8,7 +8,10 @@ from screening.core.scoring import score
 from screening.platform.instruments import get_registry
 from screening.platform.instruments import scoring_settings
 from screening.screenings import store
+from tests import factories
+from tests.factories import answers_for
 from tests.factories import unscreened_family
+from tests.factories import user_id
 from tests.factories.web import completed_screening
 from tests.factories.web import screening_id
 
@@ -63,12 +66,29 @@ def test_suggestions_keep_their_reasons_as_kind_and_value(app, db, screen):
     for (text,) in rows:
         reasons = json.loads(text)
         assert reasons and all(list(r) == ["kind", "value"] for r in reasons)
-    events = db.execute(
-        "SELECT count(*) FROM referral_events e JOIN referrals r ON r.id = e.referral_id "
-        "WHERE r.screening_id = ? AND e.from_status IS NULL AND e.to_status = 'suggested'",
+    # Every suggestion has its own first event, made by the person who finished the screen.
+    per_referral = db.execute(
+        "SELECT r.id, count(e.id), min(e.user_id) FROM referrals r LEFT JOIN referral_events e "
+        "ON e.referral_id = r.id AND e.from_status IS NULL AND e.to_status = 'suggested' "
+        "WHERE r.screening_id = ? GROUP BY r.id",
         [sid],
-    ).fetchone()[0]
-    assert (
-        events
-        == db.execute("SELECT count(*) FROM referrals WHERE screening_id = ?", [sid]).fetchone()[0]
-    )
+    ).fetchall()
+    assert len(per_referral) > 1
+    assert {(n, who) for _rid, n, who in per_referral} == {(1, user_id(db))}
+
+
+def test_a_self_harm_answer_suggests_a_crisis_line_beside_the_service_each_with_its_event(app, db):
+    answers = answers_for("mental_health", "food")
+    answers["phq9"]["phq9_9"] = 3
+    screened = factories.screening(app, db, factories.family(db), answers)
+    rows = db.execute(
+        "SELECT r.domain, r.crisis, r.service_id, count(e.id) FROM referrals r "
+        "JOIN referral_events e ON e.referral_id = r.id WHERE r.screening_id = ? "
+        "GROUP BY r.id ORDER BY r.id",
+        [screened.id],
+    ).fetchall()
+    kinds = [(domain, crisis) for domain, crisis, _service, _events in rows]
+    assert sorted(kinds) == [("food", 0), ("mental_health", 0), ("mental_health", 1)]
+    services = {service for _d, _c, service, _e in rows}
+    assert len(services) == 3 and None not in services
+    assert all(events == 1 for *_rest, events in rows)

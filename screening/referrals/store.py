@@ -70,36 +70,50 @@ def create_suggestions(
     )
     taken = {_dedupe_key(r["domain"], r["caregiver_id"], r["crisis"]) for r in open_rows}
     stamp = timeutil.iso()
-    ids = []
-    events = []
+    rows = []
     for s in suggestions:
         key = _dedupe_key(s.domain, caregiver_id, s.crisis)
         if key in taken:
             continue
         taken.add(key)
-        row = {
-            "family_id": family_id,
-            "screening_id": screening_id,
-            "caregiver_id": caregiver_id,
-            "domain": s.domain,
-            "category": s.category,
-            "service_id": s.service_id,
-            "status": "suggested",
-            "sensitive": int(s.sensitive),
-            "crisis": int(s.crisis),
-            # Reason is flat (kind, value): the dict asdict() would make, without its deep copy.
-            "match_reasons": json.dumps([{"kind": r.kind, "value": r.value} for r in s.reasons]),
-            "need_tags": json.dumps(tags.get(s.domain, [])),
-            "created_at": stamp,
-            "updated_at": stamp,
-        }
-        ids.append(insert_row(db, "referrals", row))
-        events.append((ids[-1], stamp, user_id, None, "suggested", ""))
-    # The events in one statement: a finished screening suggests a dozen referrals.
+        rows.append(
+            {
+                "family_id": family_id,
+                "screening_id": screening_id,
+                "caregiver_id": caregiver_id,
+                "domain": s.domain,
+                "category": s.category,
+                "service_id": s.service_id,
+                "status": "suggested",
+                "sensitive": int(s.sensitive),
+                "crisis": int(s.crisis),
+                # Reason is flat (kind, value): what asdict() would make, without its deep copy.
+                "match_reasons": json.dumps(
+                    [{"kind": r.kind, "value": r.value} for r in s.reasons]
+                ),
+                "need_tags": json.dumps(tags.get(s.domain, [])),
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
+    if not rows:
+        return []
+    # One statement for the dozen a finished screening can suggest, and one for their events.
+    # RETURNING gives no order, so each id is matched back by (domain, crisis), unique here.
+    columns = ", ".join(rows[0])
+    marks = ", ".join(["(" + ", ".join("?" * len(rows[0])) + ")"] * len(rows))
+    made = db.conn.execute(
+        f"INSERT INTO referrals ({columns}) VALUES {marks} RETURNING id, domain, crisis",  # noqa: S608  # nosec B608
+        [value for row in rows for value in row.values()],
+    ).fetchall()
+    by_key = {(domain, crisis): rid for rid, domain, crisis in made}
+    if len(by_key) != len(rows):
+        raise RuntimeError("two suggestions for one need: the referrals cannot be told apart")
+    ids = [by_key[(row["domain"], row["crisis"])] for row in rows]
     db.conn.executemany(
         "INSERT INTO referral_events (referral_id, at, user_id, from_status, to_status, note) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        events,
+        "VALUES (?, ?, ?, ?, 'suggested', '')",
+        [(rid, stamp, user_id, None) for rid in ids],
     )
     return ids
 

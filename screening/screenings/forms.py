@@ -34,10 +34,20 @@ def field_name(instrument_id: str, item_id: str) -> str:
     return f"{instrument_id}{SEP}{item_id}"
 
 
-def build_page_form(instrument, items, lang: str, formdata=None, stored: dict | None = None):
-    """A form for the given items in `lang`, pre-filled from stored answers."""
-    stored = stored or {}
+# Built once per page and language for the app's life (its instruments are loaded with it):
+# building the class was a tenth of a page save.
+_FORM_CLASSES = "screening.page_form_classes"
 
+
+def _page_form_class(instrument, items, lang: str) -> type[Form]:
+    kept = current_app.extensions.setdefault(_FORM_CLASSES, {})
+    key = (instrument.id, tuple(item.id for item in items), lang)
+    if key not in kept:
+        kept[key] = _new_page_form_class(instrument, items, lang)
+    return kept[key]
+
+
+def _new_page_form_class(instrument, items, lang: str) -> type[Form]:
     class PageForm(Form):
         pass
 
@@ -70,7 +80,13 @@ def build_page_form(instrument, items, lang: str, formdata=None, stored: dict | 
                 label, validators=[Optional(), Length(max=2000)], description=hint or ""
             )
         setattr(PageForm, name, field)
-    form = PageForm(formdata=formdata)
+    return PageForm
+
+
+def build_page_form(instrument, items, lang: str, formdata=None, stored: dict | None = None):
+    """A form for the given items in `lang`, pre-filled from stored answers."""
+    stored = stored or {}
+    form = _page_form_class(instrument, items, lang)(formdata=formdata)
     if formdata is None:
         for item in items:
             value = stored.get(item.id)
