@@ -196,7 +196,10 @@ class Worker:
                 status == 302 and "/page/" in location and pages < 20 and time.monotonic() < until
             ):
                 _s, page, _l = self.request("screening_page_get", location)
-                form = next((f for f in forms_of(page) if f["method"] == "post"), None)
+                # The page's own form posts back to it; the header's sign-out form comes first.
+                form = next(
+                    (f for f in forms_of(page) if f["method"] == "post" and not f["action"]), None
+                )
                 if form is None:
                     break
                 fields = {**form["fields"], "action": "next"}
