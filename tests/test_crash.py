@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from screening.platform import db as storage
+from tests.factories import unscreened_family
+from tests.factories.web import page_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,3 +141,34 @@ def test_several_worker_processes_writing_at_once_never_see_database_is_locked(a
     conn = sqlite3.connect(app.config["DATABASE"])
     assert conn.execute("SELECT count(*) FROM families WHERE mrn LIKE 'c%'").fetchone()[0] == 240
     conn.close()
+
+
+def test_a_save_while_another_writer_holds_the_lock_is_refused_kindly_and_saves_nothing(
+    screen, sw_client, db, monkeypatch
+):
+    family_id, caregiver_id = unscreened_family(db)
+    url = screen.start(family_id, caregiver_id, instruments=["phq9"]).headers["Location"]
+    sid = int(url.split("/")[2])
+    html = sw_client.get(url).get_data(as_text=True)
+    data = {name: inputs[0][1] for name, inputs in page_inputs(html).items()}
+    data["version"] = re.search(r'name="version" value="(\d+)"', html).group(1)
+    data["action"] = "next"
+    # The bedside's connection waits 0.2 s instead of 15 for the lock (a fresh one, so the
+    # shorter timeout takes effect); a large import holds the lock meanwhile.
+    monkeypatch.setattr(storage, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(storage, "_THREAD", threading.local())
+    importer = storage.connect(db.conn.execute("PRAGMA database_list").fetchone()[2])
+    importer.conn.execute("BEGIN IMMEDIATE")
+    try:
+        busy = sw_client.post(url, data=data)
+    finally:
+        importer.conn.rollback()
+        importer.close()
+    assert busy.status_code == 503
+    assert busy.headers["Retry-After"] == "5"
+    assert "Nothing from this step was saved" in busy.get_data(as_text=True)
+    saved = "SELECT count(*) FROM answers WHERE screening_id = ?"
+    assert db.execute(saved, [sid]).fetchone()[0] == 0
+    # Once the lock is free, the same submit goes through.
+    assert sw_client.post(url, data=data).status_code == 302
+    assert db.execute(saved, [sid]).fetchone()[0] > 0

@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import secrets
+import sqlite3
 import time
 
 from flask import Flask
@@ -170,6 +171,14 @@ def error_page(status: int, title: str, message: str):
     return page, status
 
 
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """True when SQLite gave up waiting for another connection's lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def log_exception(exc_info) -> None:
     """Replaces Flask's exception log, which writes the URL path and the exception message."""
     log.error(
@@ -229,6 +238,24 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_e):
         return error_page(413, _("Too large"), _("The upload is larger than this site accepts."))
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def database_error(exc):
+        # Another writer (a large import, a backup) held the write lock past the busy timeout:
+        # nothing was saved (write() rolled back), and a retry will very likely go through.
+        if not is_busy(exc):
+            log_exception((type(exc), exc, exc.__traceback__))
+            return server_error(exc)
+        log.warning("database busy", extra={"fields": {"endpoint": request.endpoint}})
+        page, status = error_page(
+            503,
+            _("Busy for a moment"),
+            _(
+                "Another save or an import is using the records right now. Nothing from this "
+                "step was saved: wait a few seconds, go back and submit again."
+            ),
+        )
+        return page, status, {"Retry-After": "5"}
 
     @app.errorhandler(500)
     def server_error(_e):
