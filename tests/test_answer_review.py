@@ -224,3 +224,37 @@ def test_full_phq9_shows_its_severity_band(screen, sw_client, db):
     sid = completed_screening(screen, db, ("phq9",), answers)
     html = sw_client.get(f"/screenings/{sid}/results").get_data(as_text=True)
     assert re.search(r"PHQ-9[^<]*: 9 \(Mild\)", html), re.findall(r"PHQ-[29][^<]*", html)
+
+
+def test_a_checkbox_answer_can_be_corrected_from_the_boxes_on_record(screen, sw_client, db):
+    sid = completed_screening(screen, db, ("ahc_core",), {"ahc_core__ahc_2": ["LA28580-1"]})
+    result = one(db, "SELECT result FROM screenings WHERE id = ?", [sid])["result"]
+    assert json.loads(result)["domains"]["housing_quality"]["status"] == "positive"
+    html = sw_client.get(f"/screenings/{sid}/results").get_data(as_text=True)
+    boxes = re.findall(r'<input type="checkbox" id="v-ahc_core-ahc_2-[^>]*>', html)
+    assert len(boxes) == 9  # the eight answers and "declined"
+    assert [b for b in boxes if "checked" in b] == [b for b in boxes if 'value="LA28580-1"' in b]
+    correction = {
+        "instrument": "ahc_core",
+        "item": "ahc_2",
+        "reason": "She said the mold was fixed last month.",
+        "version": version_of(db, sid),
+    }
+    # "None of these" with a problem ticked is refused, with the reason, and nothing changes.
+    mixed = sw_client.post(
+        f"/screenings/{sid}/correct", data=correction | {"value": ["LA9-3", "LA28580-1"]}
+    )
+    assert mixed.status_code == 400
+    assert "not possible" in mixed.get_data(as_text=True)
+    assert not db["answer_history"].count_where("screening_id = ?", [sid])
+    fixed = sw_client.post(f"/screenings/{sid}/correct", data=correction | {"value": ["LA9-3"]})
+    assert fixed.status_code == 302
+    result = one(db, "SELECT result FROM screenings WHERE id = ?", [sid])["result"]
+    assert json.loads(result)["domains"]["housing_quality"]["status"] == "negative"
+    history = one(db, "SELECT * FROM answer_history WHERE screening_id = ?", [sid])
+    assert json.loads(history["old_value"]) == ["LA28580-1"]
+    assert json.loads(history["new_value"]) == ["LA9-3"]
+    assert re.search(
+        r"Mold\s*→\s*None of these",
+        sw_client.get(f"/screenings/{sid}/results").get_data(as_text=True),
+    )

@@ -285,6 +285,8 @@ def review(db: Database, screening: Mapping, family: Mapping, staff_lang: str = 
             for h in store.answer_history(db, screening["id"])
         ],
         "staff_lang": staff_lang,
+        # The answers on record, so a correction form starts from them.
+        "answers": answers,
     }
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.browser.helpers import axe_violations
 from tests.browser.helpers import go
 from tests.browser.helpers import run_questionnaire
 from tests.browser.helpers import shot
@@ -101,3 +102,20 @@ def test_answer_sheet_correction_and_local_time(page, signed_in):
     assert "Answer corrected" in text
     assert re.search(r"Often true\s*→\s*Never true", text)
     shot(page, "64-answer-sheet-corrected")
+
+
+def test_a_checkbox_answer_is_corrected_from_the_boxes_on_record(page, signed_in):
+    add_twins(page, "Lena Prueba", "WK1-40001", "WK1-40002", language="en")
+    start_screening(page, "Lena Prueba")
+    run_questionnaire(page, {"ahc_2": "Mold"})
+    row = page.locator("#answers tr", has_text="problems where you live")
+    row.locator("summary", has_text="Correct").click()
+    boxes = row.get_by_role("group", name="Corrected answer")
+    assert boxes.get_by_label("Mold").is_checked()
+    assert axe_violations(page) == []
+    shot(page, "65-checkbox-correction-open")
+    boxes.get_by_label("Mold").uncheck()
+    boxes.get_by_label("None of these").check()
+    row.get_by_label("Why it changes (required)").fill("The mold was fixed last month.")
+    go(page, row.get_by_role("button", name="Save the correction"))
+    assert re.search(r"Mold\s*→\s*None of these", page.locator("main").inner_text())
