@@ -99,17 +99,17 @@ def matching_listings(db: Database, today: dt.date) -> list[matching.Listing]:
     The services inside are read-only views of the kept rows.
     """
     token = _token(db)
-    path = _database_path(db) if token is not None else None
-    if path is not None:
-        with _DECODED_LOCK:
-            kept = _LISTINGS.get(path)
-        if kept is not None and kept[:2] == (token, today):
-            return kept[2]
-    services = [MappingProxyType(s) for s in _decoded(db, token)]
-    ready = matching.listings(services, today)
-    if path is not None and token is not None:
-        with _DECODED_LOCK:
-            _LISTINGS[path] = (token, today, ready)
+    if token is None:
+        # A database from before the token table: nothing tells a change, so nothing is kept.
+        return matching.listings([MappingProxyType(s) for s in _decoded(db, None)], today)
+    path = _database_path(db)
+    with _DECODED_LOCK:
+        kept = _LISTINGS.get(path)
+    if kept is not None and kept[:2] == (token, today):
+        return kept[2]
+    ready = matching.listings([MappingProxyType(s) for s in _decoded(db, token)], today)
+    with _DECODED_LOCK:
+        _LISTINGS[path] = (token, today, ready)
     return ready
 
 

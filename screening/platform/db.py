@@ -34,11 +34,12 @@ def get_db() -> Database:
     A request has one connection, its own for as long as it runs. In a request (not a CLI
     command) the connection comes from the serving thread, which keeps it open between
     its requests: opening one costs a schema parse and a cold statement cache, about a
-    third of a page save on a unit's schema (bench/README.md).
+    third of a page save on a unit's schema (bench/README.md). And while one stays open,
+    SQLite never takes a request's close for the last one, which would checkpoint the WAL
+    into the file, sync twice and delete the WAL: every page appends an audit row.
     """
     if "db" not in g:
         if has_request_context():
-            _keep_open(current_app)
             g.db = _thread_connection(current_app.config["DATABASE"])
         else:
             g.db = connect(current_app.config["DATABASE"])
@@ -66,37 +67,6 @@ def _thread_connection(path: str) -> Database:
     db = connect(path)
     _THREAD.held = (key, db)
     return db
-
-
-_KEEPER = "screening.db_keeper"
-_KEEPER_LOCK = threading.Lock()
-
-
-def _keep_open(app: Flask) -> None:
-    """Hold one idle connection per serving process for as long as the app lives.
-
-    When the last connection to a WAL database closes, SQLite checkpoints the WAL into the
-    file, syncs twice and deletes the WAL; with a connection per request, a quiet server
-    paid that on nearly every request, since every page appends an audit row. With one
-    connection always open, closing a request's connection costs nothing and SQLite's own
-    auto-checkpoint (every 1,000 pages) does the copying. Opened in the serving process
-    (keyed by pid): a connection must never cross a fork.
-    """
-    held = app.extensions.get(_KEEPER)
-    if held is not None and held[0] == os.getpid():
-        return
-    with _KEEPER_LOCK:
-        held = app.extensions.get(_KEEPER)
-        if held is not None and held[0] == os.getpid():
-            return
-        conn = sqlite3.connect(app.config["DATABASE"], check_same_thread=False)
-        try:
-            # A first read maps the WAL index: only then does this connection count.
-            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-        except sqlite3.Error:
-            conn.close()
-            return
-        app.extensions[_KEEPER] = (os.getpid(), conn)
 
 
 class StaleEdit(Exception):
